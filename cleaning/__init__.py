@@ -1,0 +1,37 @@
+"""newsclean's cleaning library: HTML pages and text dumps in, clean ``Document`` records out.
+
+Never imports Scrapy: the crawler, the command line and batch jobs all call it.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from cleaning.document import Document, Dropped
+from cleaning.html import process_html
+from cleaning.text import process_text
+
+__all__ = ["Document", "Dropped", "clean_html", "clean_text", "process_html", "process_text", "DROPPED"]
+
+log = logging.getLogger(__name__)
+
+#: Inputs the public API turned into None, by reason, for this process.
+DROPPED: Counter[str] = Counter()
+
+
+def _document_or_none(result: Document | Dropped, source: str | None) -> Document | None:
+    if isinstance(result, Dropped):
+        DROPPED[result.reason] += 1
+        log.info("no article in %s: %s %s", source or "input", result.reason, result.detail)
+        return None
+    return result
+
+
+def clean_text(text: str, source: str | None = None) -> Document | None:
+    """Clean a plain-text dump of a page; None (reason logged and counted) when nothing is left."""
+    return _document_or_none(process_text(text, source), source)
+
+
+def clean_html(html: str | bytes, url: str | None = None) -> Document | None:
+    """Extract and clean the article of an HTML page (bytes as served, or str)."""
+    return _document_or_none(process_html(html, url), url)

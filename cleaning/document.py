@@ -1,0 +1,47 @@
+"""The one record that flows through every stage, and the value a stage returns to drop it."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+
+
+@dataclass
+class Document:
+    """One article. Field names and meanings are the Parquet schema (see ``cleaning.parquet``)."""
+
+    id: str
+    source: str
+    text: str = ""
+    title: str | None = None
+    url: str | None = None
+    domain: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    language: str = "und"
+    language_score: float = 0.0
+    n_chars: int = 0
+    n_words: int = 0
+    content_hash: str = ""
+    fetched_at: datetime | None = None
+    pipeline: str = ""
+    duplicate_of: str | None = None
+    # Notes a stage leaves for later stages or for counting; not written to Parquet.
+    flags: list[str] = field(default_factory=list)
+
+    def to_row(self) -> dict:
+        """The Parquet row: every schema column, nothing else."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "flags"}
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """What a stage returns instead of a Document: the run counts ``reason``; ``detail`` is logged."""
+
+    reason: str
+    detail: str = ""
+
+
+def stable_id(key: str) -> str:
+    """Stable id of a record: hash of its canonical URL, or of its source path for files."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
