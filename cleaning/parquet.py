@@ -93,7 +93,9 @@ class DatasetWriter:
     ``out`` is a dataset folder (files ``part-<run>-<seq>.parquet``) or, when it ends in
     ``.parquet``, one single file written at ``close``. A file is committed when the buffer
     reaches ``max_rows`` rows or ``max_bytes`` of text, and at ``close``. ``on_commit`` is
-    called after each file is durably in place (the crawl ledger hooks in here).
+    called after each file is durably in place (the crawl ledger hooks in here);
+    ``before_commit(path, ids)`` is called before the file is written, so that the ledger can
+    record its intent first (see ``crawler.ledger``). If it raises, nothing is written.
     """
 
     def __init__(
@@ -104,6 +106,7 @@ class DatasetWriter:
         max_bytes: int = 256 * 1024 * 1024,
         run_id: str | None = None,
         on_commit: Callable[[CommittedFile], None] | None = None,
+        before_commit: Callable[[Path, tuple[str, ...]], None] | None = None,
     ) -> None:
         self.out = Path(out)
         self.single_file = self.out.suffix == ".parquet"
@@ -115,6 +118,7 @@ class DatasetWriter:
         self.max_bytes = max_bytes
         self.run_id = run_id or uuid.uuid4().hex[:12]
         self.on_commit = on_commit
+        self.before_commit = before_commit
         self.committed: list[CommittedFile] = []
         self.rows_written = 0
         self._buffer: list[Document] = []
@@ -136,6 +140,8 @@ class DatasetWriter:
         if not self._buffer:
             return None
         path = self.out if self.single_file else self.folder / f"part-{self.run_id}-{self._seq:05d}.parquet"
+        if self.before_commit:
+            self.before_commit(path, tuple(doc.id for doc in self._buffer))
         write_table_atomically(documents_to_table(self._buffer), path)
         committed = CommittedFile(path, tuple(doc.id for doc in self._buffer))
         self._seq += 1
