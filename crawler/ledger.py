@@ -1,0 +1,640 @@
+"""The crawl ledger: what was discovered, fetched, written and failed, per URL, in SQLite.
+
+The ledger, not Scrapy's JOBDIR, is the source of truth of a crawl. At start the crawler calls
+``recover(out_dir)`` and re-enqueues ``pending(site)``; whatever a previous run did or did not
+finish, nothing is lost and nothing is written twice.
+
+URL states::
+
+    discovered --fetch--> fetched --file committed--> written
+        |                    |                           |  (sitemap lastmod newer: back to
+        +--> failed / gone <-+                           |   discovered, fetched again)
+        ^----------------------- 304 Not Modified -------+ (stays written)
+
+``failed`` means "finished without a row": a fetch error, or a page the cleaning stages
+dropped (the reason tells which). ``pending`` = discovered + fetched; those are re-enqueued.
+
+Commit protocol (ties Parquet files to ledger rows; ``LedgerCommitHook`` plugs it into
+``cleaning.parquet.DatasetWriter``):
+
+1. ``begin_commit(file, ids)``: an intent row, state ``pending``, durable before the file exists.
+2. The writer writes the file atomically (tmp, fsync, rename, fsync folder).
+3. ``finish_commit(file)``: in ONE transaction the commit becomes ``done`` and its URLs ``written``.
+
+``recover(out_dir)`` at start-up settles whatever a stop interrupted: a pending commit whose
+file is in place and readable is finished, one whose file is missing is dropped (its URLs are
+still ``fetched``, hence pending, and will be fetched again); ``*.parquet.tmp`` files are swept;
+a Parquet file the ledger does not know is moved to ``OUT/_quarantine/`` (pyarrow skips
+``_``-prefixed folders) rather than deleted, since it may be someone's data. Finally, when an
+id is in two done files (an article re-fetched because it changed, or a writer interrupted
+between writing a file and forgetting its buffer), the older copy is removed by rewriting
+the older file atomically: every id is in exactly one file.
+
+Durability: WAL with ``synchronous=FULL`` by default (each transaction is fsynced). NORMAL
+would also be correct here, because ``recover`` reconciles files and ledger either way: a
+transaction lost to a power cut only sends a URL back to pending (fetched again) or leaves a
+file unknown (quarantined, its URLs pending). FULL just avoids the rework. The ledger is shared
+between processes through SQLite's locking, with a busy timeout.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from cleaning.parquet import CommittedFile, sweep_temporary, write_table_atomically
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PATH = Path("data/state.sqlite")
+STATES = ("discovered", "fetched", "written", "failed", "gone")
+PENDING_STATES = ("discovered", "fetched")
+QUARANTINE = "_quarantine"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS urls (
+    url TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('discovered', 'fetched', 'written', 'failed', 'gone')),
+    reason TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    lastmod TEXT,
+    content_hash TEXT,
+    doc_id TEXT,
+    file TEXT,
+    discovered_at REAL NOT NULL,
+    fetched_at REAL,
+    written_at REAL,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS urls_site_state ON urls (site, state);
+CREATE INDEX IF NOT EXISTS urls_doc_id ON urls (doc_id);
+CREATE TABLE IF NOT EXISTS commits (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    file TEXT NOT NULL UNIQUE,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+    n_rows INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    finished_at REAL
+);
+CREATE TABLE IF NOT EXISTS commit_rows (
+    file TEXT NOT NULL REFERENCES commits (file) ON DELETE CASCADE,
+    doc_id TEXT NOT NULL,
+    PRIMARY KEY (file, doc_id)
+);
+CREATE INDEX IF NOT EXISTS commit_rows_doc_id ON commit_rows (doc_id);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    site TEXT,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    status TEXT NOT NULL DEFAULT 'running',
+    counts TEXT
+);
+"""
+
+
+@dataclass
+class Stats:
+    """Counts per state (``pending`` = discovered + fetched), last run, failures by reason."""
+
+    states: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)
+    last_run: dict | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.states.get(state, 0) for state in STATES)
+
+    @property
+    def pending(self) -> int:
+        return sum(self.states.get(state, 0) for state in PENDING_STATES)
+
+    def invariant_holds(self) -> bool:
+        """Every URL discovered is written, failed, gone or pending: none vanishes."""
+        finished = sum(self.states.get(state, 0) for state in ("written", "failed", "gone"))
+        return self.total == finished + self.pending
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What ``recover`` settled."""
+
+    finished: int = 0  # pending commits whose file was in place: now done
+    dropped: int = 0  # pending commits whose file was missing or unreadable: URLs fetched again
+    swept: int = 0  # *.parquet.tmp files deleted
+    quarantined: int = 0  # Parquet files unknown to the ledger, moved to OUT/_quarantine
+    superseded: int = 0  # older copies of re-written ids removed
+
+
+class Ledger(ABC):
+    """What the crawler needs from a ledger; SQLite now, Redis for distributed crawls later."""
+
+    @abstractmethod
+    def mark_discovered(self, url: str, site: str, lastmod: str | None = None) -> bool:
+        """Record ``url`` (idempotent); True when it needs fetching (new, pending, or changed)."""
+
+    @abstractmethod
+    def pending(self, site: str | None = None) -> list[str]:
+        """Every URL discovered but not finished: enqueue them all at start."""
+
+    @abstractmethod
+    def conditional_headers(self, url: str) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since, only for a URL whose row is in the dataset."""
+
+    @abstractmethod
+    def mark_fetched(
+        self,
+        url: str,
+        *,
+        doc_id: str,
+        content_hash: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> bool:
+        """Record a fetched page; True when its Document must be written (new or changed)."""
+
+    @abstractmethod
+    def mark_not_modified(self, url: str) -> None:
+        """A 304: the row in the dataset is still current."""
+
+    @abstractmethod
+    def mark_failed(self, url: str, reason: str) -> None:
+        """Finished without a row: fetch error or a page the stages dropped."""
+
+    @abstractmethod
+    def mark_gone(self, url: str) -> None:
+        """404 / 410."""
+
+    @abstractmethod
+    def begin_commit(self, file: str, ids: Iterable[str]) -> None:
+        """Record the intent to write ``file`` holding ``ids``, before it is written."""
+
+    @abstractmethod
+    def finish_commit(self, file: str) -> int:
+        """``file`` is in place: commit done and its URLs written, atomically."""
+
+    @abstractmethod
+    def recover(self, out_dir: str | Path) -> Recovery:
+        """Settle what a stop interrupted; call before the crawl starts."""
+
+    @abstractmethod
+    def stats(self, site: str | None = None) -> Stats:
+        """Counts per state, failures by reason, last run."""
+
+
+def _now() -> float:
+    return time.time()
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """A sitemap lastmod (W3C datetime) or an HTTP date, as an aware UTC datetime; None if unparseable."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def _is_newer(lastmod: str | None, known_lastmod: str | None, fetched_at: float | None) -> bool:
+    """Whether a sitemap ``lastmod`` says the page changed since it was fetched."""
+    new = parse_time(lastmod)
+    if new is None:
+        return False
+    known = parse_time(known_lastmod)
+    if known is not None:
+        return new > known
+    return fetched_at is None or new.timestamp() > fetched_at
+
+
+class SQLiteLedger(Ledger):
+    """The ledger in one SQLite file (default ``data/state.sqlite``).
+
+    One connection per instance, guarded by a lock so that a Scrapy thread pool may share it;
+    other processes share the file through SQLite's locking (``busy_timeout``).
+    """
+
+    def __init__(
+        self,
+        path: str | Path = DEFAULT_PATH,
+        *,
+        synchronous: str = "FULL",
+        busy_timeout_ms: int = 30_000,
+    ) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(
+            self.path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
+        )
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        if synchronous.upper() not in ("FULL", "NORMAL"):
+            raise ValueError("synchronous must be FULL or NORMAL")
+        self._conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        self._conn.executescript(SCHEMA)
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT: takes the write lock up front, so no deadlock upgrades."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, tuple(params)).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> "SQLiteLedger":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def get(self, url: str) -> dict | None:
+        """The ledger row of ``url`` as a dict, or None."""
+        rows = self._query("SELECT * FROM urls WHERE url = ?", (url,))
+        return dict(rows[0]) if rows else None
+
+    # -- discovery and fetching -----------------------------------------------------------
+
+    def mark_discovered(self, url: str, site: str, lastmod: str | None = None) -> bool:
+        with self._transaction() as conn:
+            return self._discover(conn, url, site, lastmod)
+
+    def discover_many(self, entries: Iterable[tuple[str, str, str | None]]) -> list[str]:
+        """``mark_discovered`` for many ``(url, site, lastmod)`` in one transaction (a sitemap);
+        returns the URLs that need fetching."""
+        with self._transaction() as conn:
+            return [url for url, site, lastmod in entries if self._discover(conn, url, site, lastmod)]
+
+    def _discover(self, conn: sqlite3.Connection, url: str, site: str, lastmod: str | None) -> bool:
+        row = conn.execute(
+            "SELECT state, lastmod, fetched_at FROM urls WHERE url = ?", (url,)
+        ).fetchone()
+        if row is None:
+            conn.execute(
+                "INSERT INTO urls (url, site, state, lastmod, discovered_at) VALUES (?, ?, 'discovered', ?, ?)",
+                (url, site, lastmod, _now()),
+            )
+            return True
+        if row["state"] in PENDING_STATES:
+            if lastmod:
+                conn.execute("UPDATE urls SET lastmod = ? WHERE url = ?", (lastmod, url))
+            return True
+        if row["state"] == "written" and _is_newer(lastmod, row["lastmod"], row["fetched_at"]):
+            conn.execute(
+                "UPDATE urls SET state = 'discovered', lastmod = ? WHERE url = ?", (lastmod, url)
+            )
+            return True
+        return False
+
+    def pending(self, site: str | None = None) -> list[str]:
+        sql = "SELECT url FROM urls WHERE state IN ('discovered', 'fetched')"
+        params: tuple = ()
+        if site is not None:
+            sql += " AND site = ?"
+            params = (site,)
+        return [row["url"] for row in self._query(sql + " ORDER BY discovered_at, url", params)]
+
+    def conditional_headers(self, url: str) -> dict[str, str]:
+        # Only for a URL whose current row is in the dataset (written, or written and then
+        # re-discovered with a newer lastmod): a 304 for a page fetched but never committed
+        # (killed before its file was) would lose the article, or its update, for good.
+        rows = self._query(
+            "SELECT etag, last_modified, fetched_at FROM urls WHERE url = ? AND state = 'written'"
+            " OR (url = ? AND state = 'discovered' AND file IS NOT NULL)",
+            (url, url),
+        )
+        if not rows:
+            return {}
+        headers = {}
+        if rows[0]["etag"]:
+            headers["If-None-Match"] = rows[0]["etag"]
+        if rows[0]["last_modified"]:
+            headers["If-Modified-Since"] = rows[0]["last_modified"]
+        elif rows[0]["fetched_at"]:
+            when = datetime.fromtimestamp(rows[0]["fetched_at"], tz=timezone.utc)
+            headers["If-Modified-Since"] = format_datetime(when, usegmt=True)
+        return headers
+
+    def mark_fetched(
+        self,
+        url: str,
+        *,
+        doc_id: str,
+        content_hash: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> bool:
+        with self._transaction() as conn:
+            row = conn.execute(
+                "SELECT state, content_hash, doc_id, file FROM urls WHERE url = ?", (url,)
+            ).fetchone()
+            if row is None:
+                raise KeyError(f"mark_fetched of an undiscovered URL: {url}")
+            # Unchanged: same text as the row in the dataset. In state 'fetched' the stored hash
+            # is that of an attempt never committed, so it proves nothing.
+            unchanged = (
+                row["state"] in ("written", "discovered")
+                and row["file"] is not None
+                and row["content_hash"] == content_hash
+                and row["doc_id"] == doc_id
+            )
+            state = "written" if unchanged else "fetched"
+            conn.execute(
+                "UPDATE urls SET state = ?, reason = NULL, doc_id = ?, content_hash = ?, etag = ?,"
+                " last_modified = ?, fetched_at = ?, attempts = attempts + 1 WHERE url = ?",
+                (state, doc_id, content_hash, etag, last_modified, _now(), url),
+            )
+            return not unchanged
+
+    def mark_not_modified(self, url: str) -> None:
+        with self._transaction() as conn:
+            updated = conn.execute(
+                "UPDATE urls SET state = 'written', fetched_at = ?, attempts = attempts + 1"
+                " WHERE url = ? AND state IN ('written', 'discovered') AND file IS NOT NULL",
+                (_now(), url),
+            ).rowcount
+        if not updated:
+            # No row of it in the dataset: leave it pending, it is fetched in full next time.
+            log.warning("304 for %s, which has no row written; left pending", url)
+
+    def mark_failed(self, url: str, reason: str) -> None:
+        self._finish(url, "failed", reason)
+
+    def mark_gone(self, url: str) -> None:
+        self._finish(url, "gone", None)
+
+    def _finish(self, url: str, state: str, reason: str | None) -> None:
+        with self._transaction() as conn:
+            updated = conn.execute(
+                "UPDATE urls SET state = ?, reason = ?, fetched_at = ?, attempts = attempts + 1 WHERE url = ?",
+                (state, reason, _now(), url),
+            ).rowcount
+        if not updated:
+            raise KeyError(f"mark_{state} of an undiscovered URL: {url}")
+
+    def retry_failed(self, site: str | None = None, reasons: Iterable[str] | None = None) -> int:
+        """Send failed URLs back to pending (e.g. after a site outage); return how many."""
+        sql = "UPDATE urls SET state = 'discovered' WHERE state = 'failed'"
+        params: list = []
+        if site is not None:
+            sql += " AND site = ?"
+            params.append(site)
+        if reasons is not None:
+            reasons = list(reasons)
+            sql += f" AND reason IN ({', '.join('?' * len(reasons))})"
+            params.extend(reasons)
+        with self._transaction() as conn:
+            return conn.execute(sql, params).rowcount
+
+    # -- commit protocol ------------------------------------------------------------------
+
+    def begin_commit(self, file: str, ids: Iterable[str]) -> None:
+        ids = list(dict.fromkeys(ids))
+        with self._transaction() as conn:
+            row = conn.execute("SELECT state FROM commits WHERE file = ?", (file,)).fetchone()
+            if row is not None and row["state"] == "done":
+                # A single-file output rewritten by a later run would replace written rows.
+                raise ValueError(f"{file} is already committed; a ledgered crawl needs a dataset folder")
+            conn.execute("DELETE FROM commits WHERE file = ?", (file,))
+            conn.execute(
+                "INSERT INTO commits (file, state, n_rows, created_at) VALUES (?, 'pending', ?, ?)",
+                (file, len(ids), _now()),
+            )
+            conn.executemany(
+                "INSERT INTO commit_rows (file, doc_id) VALUES (?, ?)", ((file, i) for i in ids)
+            )
+
+    def finish_commit(self, file: str) -> int:
+        """Returns the number of URLs now ``written``."""
+        with self._transaction() as conn:
+            return self._finish_commit(conn, file)
+
+    def _finish_commit(self, conn: sqlite3.Connection, file: str) -> int:
+        now = _now()
+        conn.execute(
+            "UPDATE commits SET state = 'done', finished_at = ? WHERE file = ? AND state = 'pending'",
+            (now, file),
+        )
+        return conn.execute(
+            "UPDATE urls SET state = 'written', file = ?, written_at = ? WHERE state = 'fetched'"
+            " AND doc_id IN (SELECT doc_id FROM commit_rows WHERE file = ?)",
+            (file, now, file),
+        ).rowcount
+
+    def _drop_commit(self, file: str) -> None:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM commits WHERE file = ?", (file,))
+
+    # -- recovery -------------------------------------------------------------------------
+
+    def recover(self, out_dir: str | Path) -> Recovery:
+        folder = Path(out_dir)
+        if folder.suffix == ".parquet":
+            folder = folder.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        swept = sweep_temporary(folder)
+        finished = dropped = 0
+        for row in self._query("SELECT file FROM commits WHERE state = 'pending' ORDER BY seq"):
+            path = folder / row["file"]
+            if path.exists() and _readable(path):
+                self.finish_commit(row["file"])
+                finished += 1
+                log.info("recovered commit of %s", path)
+            else:
+                if path.exists():
+                    _quarantine(path)
+                self._drop_commit(row["file"])
+                dropped += 1
+                log.info("dropped the unfinished commit of %s; its URLs will be fetched again", path)
+        known = {row["file"] for row in self._query("SELECT file FROM commits")}
+        quarantined = 0
+        for path in sorted(folder.glob("*.parquet")):
+            if path.name not in known:
+                _quarantine(path)
+                quarantined += 1
+        superseded = self.remove_superseded(folder)
+        result = Recovery(finished, dropped, swept, quarantined, superseded)
+        log.info("ledger recovery in %s: %s", folder, result)
+        return result
+
+    def remove_superseded(self, folder: str | Path) -> int:
+        """Remove from older files the rows of ids written again in a later file; return how many.
+
+        Each file is rewritten atomically first and the ledger updated after: a stop in
+        between leaves work that the next call redoes identically.
+        """
+        stale = self._query(
+            """SELECT r.file, r.doc_id FROM commit_rows r JOIN commits c ON c.file = r.file
+               WHERE c.state = 'done' AND EXISTS (
+                   SELECT 1 FROM commit_rows r2 JOIN commits c2 ON c2.file = r2.file
+                   WHERE r2.doc_id = r.doc_id AND c2.state = 'done' AND c2.seq > c.seq)"""
+        )
+        by_file: dict[str, set[str]] = {}
+        for row in stale:
+            by_file.setdefault(row["file"], set()).add(row["doc_id"])
+        for file, ids in by_file.items():
+            self._rewrite_without(Path(folder) / file, ids)
+            with self._transaction() as conn:
+                conn.executemany(
+                    "DELETE FROM commit_rows WHERE file = ? AND doc_id = ?", ((file, i) for i in ids)
+                )
+                left = conn.execute("SELECT count(*) FROM commit_rows WHERE file = ?", (file,)).fetchone()[0]
+                if left == 0:
+                    conn.execute("DELETE FROM commits WHERE file = ?", (file,))
+            log.info("removed %d superseded rows from %s", len(ids), file)
+        return sum(len(ids) for ids in by_file.values())
+
+    @staticmethod
+    def _rewrite_without(path: Path, ids: set[str]) -> None:
+        if not path.exists():
+            return
+        table = pq.read_table(path)
+        kept = table.filter(pc.invert(pc.is_in(table["id"], value_set=pa.array(sorted(ids), type=pa.string()))))
+        if kept.num_rows == 0:
+            path.unlink()
+        elif kept.num_rows < table.num_rows:
+            write_table_atomically(kept, path)
+
+    # -- runs and stats -------------------------------------------------------------------
+
+    def start_run(self, site: str | None = None) -> str:
+        run_id = uuid.uuid4().hex[:12]
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO runs (run_id, site, started_at) VALUES (?, ?, ?)", (run_id, site, _now())
+            )
+        return run_id
+
+    def finish_run(self, run_id: str, counts: Mapping[str, int] | None = None, status: str = "finished") -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE run_id = ?",
+                (_now(), status, json.dumps(dict(counts or {}), sort_keys=True), run_id),
+            )
+
+    def sites(self) -> list[str]:
+        return [row["site"] for row in self._query("SELECT DISTINCT site FROM urls ORDER BY site")]
+
+    def stats(self, site: str | None = None) -> Stats:
+        where, params = ("WHERE site = ?", (site,)) if site is not None else ("", ())
+        states = {state: 0 for state in STATES}
+        for row in self._query(f"SELECT state, count(*) AS n FROM urls {where} GROUP BY state", params):
+            states[row["state"]] = row["n"]
+        failures = {
+            row["reason"] or "unknown": row["n"]
+            for row in self._query(
+                f"SELECT reason, count(*) AS n FROM urls {where} {'AND' if where else 'WHERE'}"
+                " state = 'failed' GROUP BY reason ORDER BY n DESC, reason",
+                params,
+            )
+        }
+        run_where = "WHERE site = ? OR site IS NULL" if site is not None else ""
+        runs = self._query(f"SELECT * FROM runs {run_where} ORDER BY started_at DESC LIMIT 1", params)
+        last_run = None
+        if runs:
+            last_run = dict(runs[0])
+            last_run["counts"] = json.loads(last_run["counts"]) if last_run["counts"] else {}
+        return Stats(states, failures, last_run)
+
+    def verify(self, out_dir: str | Path) -> list[str]:
+        """Problems between the ledger and the files in ``out_dir`` (empty list: consistent).
+
+        Checks that every id in the files is in exactly one file, that every written URL's
+        id is in the file the ledger names, and that the files read as one dataset.
+        """
+        folder = Path(out_dir)
+        problems: list[str] = []
+        where: dict[str, str] = {}
+        for path in sorted(folder.glob("*.parquet")):
+            for doc_id in pq.read_table(path, columns=["id"])["id"].to_pylist():
+                if doc_id in where:
+                    problems.append(f"id {doc_id} in {where[doc_id]} and {path.name}")
+                where[doc_id] = path.name
+        for row in self._query("SELECT url, doc_id, file FROM urls WHERE state = 'written'"):
+            if where.get(row["doc_id"]) != row["file"]:
+                problems.append(f"{row['url']} written to {row['file']} but its id is in {where.get(row['doc_id'])}")
+        try:
+            if where:
+                pq.read_table(folder)
+        except Exception as exc:  # noqa: BLE001 - any failure to read is the problem reported
+            problems.append(f"dataset unreadable: {exc}")
+        return problems
+
+
+def _readable(path: Path) -> bool:
+    try:
+        pq.read_metadata(path)
+        return True
+    except Exception:  # noqa: BLE001 - a torn or foreign file, whatever the error
+        return False
+
+
+def _quarantine(path: Path) -> None:
+    """Move ``path`` to ``_quarantine/`` beside it: out of the dataset, but not deleted."""
+    target = path.parent / QUARANTINE
+    target.mkdir(exist_ok=True)
+    path.replace(target / path.name)
+    log.warning("moved %s, unknown to the ledger, to %s", path.name, target)
+
+
+class LedgerCommitHook:
+    """Plugs a ledger into ``DatasetWriter``::
+
+        hook = LedgerCommitHook(ledger)
+        writer = DatasetWriter(out, before_commit=hook.before_commit, on_commit=hook.on_commit)
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def before_commit(self, path: Path, ids: tuple[str, ...]) -> None:
+        self.ledger.begin_commit(path.name, ids)
+
+    def on_commit(self, committed: CommittedFile) -> None:
+        self.ledger.finish_commit(committed.path.name)
+        if isinstance(self.ledger, SQLiteLedger):
+            self.ledger.remove_superseded(committed.path.parent)
+
+
+def open_ledger(path: str | Path = DEFAULT_PATH, **options) -> Ledger:
+    """The ledger at ``path`` (a SQLite file; other back-ends, e.g. redis://, later)."""
+    return SQLiteLedger(path, **options)
