@@ -1,11 +1,52 @@
-"""Cleaning of plain-text dumps: PLACEHOLDER, being written."""
+"""Cleaning of text lines: whole-page text dumps, and the text an HTML extractor returns.
+
+A page flattened to text is a column of lines: menus, the headline, a byline, the lead and body
+paragraphs with captions and inline link boxes among them, then related-article blocks,
+comment widgets and the footer. ``clean_lines`` labels every line (from the lexicon, then from
+its shape and neighbours), finds the article core (the largest cluster of body paragraphs),
+takes the headline just above it, and keeps the unlabelled lines of the core. It only deletes
+lines; every line it returns is an input line, normalized.
+"""
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field
+from enum import Enum
 
 from cleaning.document import Document, Dropped, stable_id
+from cleaning.lexicon import TextLexicon, fold, load_text_lexicon
+from cleaning.normalize import normalize_line
 from cleaning.pipeline import run_stages
 from cleaning.stages import FINAL_STAGES
+
+MIN_BODY_WORDS = 10        # a body paragraph has at least this many words ...
+LONG_BODY_WORDS = 40       # ... and ends like a sentence, or is this long
+MAX_HEADLINE_WORDS = 40
+MIN_TITLE_WORDS = 3
+MIN_LINK_RUN = 3           # this many headline-like lines in a row are a link list
+MIN_LINK_WORDS = 6         # ... when each has at least this many words
+MAX_CORE_GAP = 8           # unlabelled lines allowed between two paragraphs of one article
+TITLE_LOOKBACK = 12        # how far above the first paragraph the headline may stand
+AUTHOR_LOOKAHEAD = 6       # how far below the last paragraph a byline may stand
+MAX_NAME_WORDS = 5
+
+_SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]»]$")
+_HEADLINE_BAD_END = re.compile(r"([.;,:]|\.\.\.|…)$")
+_LIST_MARK = re.compile(r"^([-–—•*+·▪►»]|\d{1,2}[.)]|[a-zđ][.)])\s")
+_NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_.'-]*\.?$")
+
+
+class Label(Enum):
+    """Why a line is not article text."""
+
+    BOILERPLATE = "boilerplate"
+    FOOTER = "footer"
+    HEADING = "related_heading"
+    RELATED = "related"
+    CAPTION = "caption"
+    BYLINE = "byline"
+    REPEATED = "repeated"
 
 
 @dataclass
@@ -15,13 +56,212 @@ class Article:
     paragraphs: list[str] = field(default_factory=list)
 
 
-def clean_lines(lines: list[str], *, title_hint: str | None = None, keep_captions: bool = False) -> Article:
-    return Article(title=title_hint, paragraphs=[l for l in lines if l.strip()])
+def word_count(line: str) -> int:
+    return line.count(" ") + 1
+
+
+def is_headline_like(line: str) -> bool:
+    """Short, and not ended like a sentence in the middle of a text: a headline or a link."""
+    return 2 <= word_count(line) <= MAX_HEADLINE_WORDS and not _HEADLINE_BAD_END.search(line)
+
+
+def is_body_paragraph(line: str) -> bool:
+    words = word_count(line)
+    if words >= LONG_BODY_WORDS:
+        return True
+    return words >= MIN_BODY_WORDS and not is_headline_like(line) and bool(_SENTENCE_END.search(line))
+
+
+def is_list_item(line: str) -> bool:
+    return bool(_LIST_MARK.match(fold(line)))
+
+
+def looks_like_name(line: str) -> bool:
+    """A bare byline: one to five capitalized words ("Thế Việt", "NHẬT XUÂN")."""
+    words = line.split()
+    return 1 <= len(words) <= MAX_NAME_WORDS and all(_NAME_WORD.match(w) and w[0].isupper() for w in words)
+
+
+class _Page:
+    """The lines of one input and their labels; the steps of ``clean_lines`` fill the labels."""
+
+    def __init__(self, lines: list[str], lexicon: TextLexicon) -> None:
+        self.lines = [line for line in map(normalize_line, lines) if line]
+        self.labels: list[Label | None] = [None] * len(self.lines)
+        self.lexicon = lexicon
+        self.body = [is_body_paragraph(line) for line in self.lines]
+
+    def free(self, i: int) -> bool:
+        return self.labels[i] is None
+
+    def free_body(self, i: int) -> bool:
+        return 0 <= i < len(self.lines) and self.labels[i] is None and self.body[i]
+
+    def label_from_lexicon(self) -> None:
+        lex = self.lexicon
+        for i, line in enumerate(self.lines):
+            if lex.is_related_heading(line):
+                self.labels[i] = Label.HEADING
+            elif lex.is_footer(line):
+                self.labels[i] = Label.FOOTER
+            elif lex.is_boilerplate(line):
+                self.labels[i] = Label.BOILERPLATE
+            elif lex.has_photo_credit(line):
+                self.labels[i] = Label.CAPTION
+            elif word_count(line) <= 12 and lex.byline_name(line) is not None:
+                self.labels[i] = Label.BYLINE
+
+    def label_related_blocks(self) -> None:
+        """The headlines, repeated headlines and teasers that follow a related-article heading."""
+        for i, label in enumerate(self.labels):
+            if label is Label.HEADING:
+                self._consume_block(i + 1)
+
+    def _consume_block(self, start: int) -> None:
+        after_headline = False
+        for j in range(start, len(self.lines)):
+            label, line = self.labels[j], self.lines[j]
+            if label in (Label.HEADING, Label.FOOTER):
+                return
+            if label is not None:
+                continue
+            if is_headline_like(line) or line.endswith(("...", "…")):
+                after_headline = True
+            elif after_headline and not self.free_body(j + 1):
+                after_headline = False  # a teaser: one paragraph between two headlines
+            else:
+                return
+            self.labels[j] = Label.RELATED
+
+    def label_repeated_links(self, title: str | None) -> None:
+        """Headlines that stand twice on the page are links, and the paragraph under one a teaser."""
+        counts = Counter(self.lines)
+        for i, line in enumerate(self.lines):
+            if self.free(i) and counts[line] > 1 and is_headline_like(line) and line != title:
+                self.labels[i] = Label.REPEATED
+                if word_count(line) >= MIN_LINK_WORDS and self.free_body(i + 1) and not self._body_at(i + 2):
+                    self.labels[i + 1] = Label.REPEATED
+
+    def _body_at(self, i: int) -> bool:
+        return i < len(self.lines) and self.body[i]
+
+    def label_link_runs(self) -> None:
+        """Three or more headline-like lines in a row, with no paragraph among them: a link list."""
+        run: list[int] = []
+        for i, line in enumerate([*self.lines, ""]):
+            linkish = i < len(self.lines) and self.free(i) and not is_list_item(line)
+            if linkish and is_headline_like(line) and word_count(line) >= MIN_LINK_WORDS:
+                run.append(i)
+                continue
+            if len(run) >= MIN_LINK_RUN:
+                for j in run:
+                    self.labels[j] = Label.RELATED
+            run = []
+
+    def core(self) -> tuple[int, int] | None:
+        """First and last line of the largest cluster of body paragraphs (by characters)."""
+        best, best_size = None, 0
+        start = last = None
+        size = gap = 0
+        for i in range(len(self.lines) + 1):
+            if i == len(self.lines) or self.labels[i] is Label.FOOTER or gap > MAX_CORE_GAP:
+                if start is not None and size > best_size:
+                    best, best_size = (start, last), size
+                if i == len(self.lines):
+                    break
+                start, size, gap = None, 0, 0
+            if self.free_body(i):
+                if start is None:
+                    start = i
+                last, size, gap = i, size + len(self.lines[i]), 0
+            elif start is not None and self.free(i):
+                gap += 1
+        return best
+
+    def find_title(self, first: int) -> int | None:
+        """The headline: the nearest headline-like line above the first paragraph."""
+        for i in range(first - 1, max(first - 1 - TITLE_LOOKBACK, -1), -1):
+            line = self.lines[i]
+            if self.labels[i] not in (None, Label.REPEATED) or is_list_item(line) or looks_like_name(line):
+                continue
+            if is_headline_like(line) and word_count(line) >= MIN_TITLE_WORDS:
+                return i
+        return None
+
+    def find_author(self, above: range, below: range) -> str | None:
+        for i in [*above, *below]:
+            name = self.lexicon.byline_name(self.lines[i]) if self.labels[i] is Label.BYLINE else None
+            if name:
+                return name
+        for i in above:
+            if self.labels[i] in (None, Label.REPEATED) and looks_like_name(self.lines[i]):
+                return self.lines[i]
+        return None
+
+
+def _keep(page: _Page, i: int, title: str | None, keep_captions: bool) -> bool:
+    label, line = page.labels[i], page.lines[i]
+    if line == title:
+        return False
+    if label is Label.CAPTION:
+        return keep_captions and is_body_paragraph(line)
+    return label is None
+
+
+def clean_lines(
+    lines: list[str],
+    *,
+    title_hint: str | None = None,
+    keep_captions: bool = False,
+    page_dump: bool = True,
+    lexicon: TextLexicon | None = None,
+) -> Article:
+    """Keep the article in ``lines``.
+
+    ``page_dump``: the lines are a whole page (menus, footers); trim to the article core and
+    find the headline above it. Pass False for an extractor's output, which is the article
+    already. ``title_hint``: the headline when known (from HTML); lines repeating it are
+    dropped. ``keep_captions``: keep photo captions that are full sentences (text dumps drop
+    every credit-bearing line, since they cannot tell a caption from its surroundings).
+    """
+    page = _Page(lines, lexicon or load_text_lexicon())
+    page.label_from_lexicon()
+    page.label_related_blocks()
+    page.label_repeated_links(title_hint)
+    page.label_link_runs()
+    n = len(page.lines)
+    span = page.core() if page_dump else None
+    first, last = span if span else (0, _footer_start(page) - 1)
+    title_index = page.find_title(first) if page_dump and span and not title_hint else None
+    title = title_hint or (page.lines[title_index] if title_index is not None else None)
+    above = range(title_index + 1 if title_index is not None else max(first - TITLE_LOOKBACK, 0), first)
+    below = range(last + 1, min(last + 1 + AUTHOR_LOOKAHEAD, n))
+    paragraphs = _unique(page.lines[i] for i in range(first, last + 1) if _keep(page, i, title, keep_captions))
+    return Article(title=title, author=page.find_author(above, below), paragraphs=paragraphs)
+
+
+def _footer_start(page: _Page) -> int:
+    return next((i for i, label in enumerate(page.labels) if label is Label.FOOTER), len(page.lines))
+
+
+def _unique(lines) -> list[str]:
+    """Lines in order, each once (image alt texts and pull quotes repeat paragraphs)."""
+    return list(dict.fromkeys(lines))
 
 
 def process_text(text: str, source: str | None = None) -> Document | Dropped:
+    """A text dump -> a clean Document, or Dropped with the reason."""
+    if not text or not text.strip():
+        return Dropped("empty", "no text")
     article = clean_lines(text.splitlines())
+    if not article.paragraphs:
+        return Dropped("no_article", "no article text found")
     source = source or "<text>"
-    doc = Document(id=stable_id(source), source=source, title=article.title,
-                   author=article.author, text="\n".join(article.paragraphs))
+    doc = Document(
+        id=stable_id(source),
+        source=source,
+        title=article.title,
+        author=article.author,
+        text="\n".join(article.paragraphs),
+    )
     return run_stages(doc, FINAL_STAGES)

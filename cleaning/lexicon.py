@@ -1,0 +1,96 @@
+"""Loads ``lexicon.toml``, the clutter vocabulary, and answers questions about one line."""
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+LEXICON_PATH = Path(__file__).with_name("lexicon.toml")
+
+# Symbols that decorate headings and list items: "» Tin liên quan:", "| Xem thêm", "• Đọc thêm".
+_EDGE_SYMBOLS = re.compile(r"^[\s\W_]+|[\s\W_]+$")
+
+
+def _fold_char(char: str) -> str:
+    """One character without its diacritics, kept one character long (đ -> d, ễ -> e)."""
+    base = unicodedata.normalize("NFD", char)[0]
+    return "d" if char in "đĐ" else base
+
+
+# Latin, Latin Extended and Vietnamese (U+1E00-U+1EFF) letters; other scripts pass unchanged.
+_FOLD_TABLE = {code: _fold_char(chr(code)) for code in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]}
+
+
+def fold(line: str) -> str:
+    """A normalized line's comparison key: lower case, no diacritics (đ -> d).
+
+    The key has the same length as the line, so a match in the key is a span of the line.
+    """
+    return line.lower().translate(_FOLD_TABLE)
+
+
+def heading_key(line: str) -> str:
+    """``fold`` without the symbols and trailing colon that decorate headings."""
+    return _EDGE_SYMBOLS.sub("", fold(line))
+
+
+def _any_of(patterns: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
+def _matches(pattern: re.Pattern[str] | None, key: str) -> bool:
+    return bool(pattern and pattern.search(key))
+
+
+@dataclass(frozen=True)
+class TextLexicon:
+    related_headings: frozenset[str]
+    boilerplate_phrases: frozenset[str]
+    boilerplate_patterns: re.Pattern[str] | None
+    footer_phrases: frozenset[str]
+    footer_patterns: re.Pattern[str] | None
+    caption_credit: re.Pattern[str] | None
+    byline_patterns: tuple[re.Pattern[str], ...]
+
+    def is_related_heading(self, line: str) -> bool:
+        return heading_key(line) in self.related_headings
+
+    def is_boilerplate(self, line: str) -> bool:
+        return heading_key(line) in self.boilerplate_phrases or _matches(self.boilerplate_patterns, fold(line))
+
+    def is_footer(self, line: str) -> bool:
+        return heading_key(line) in self.footer_phrases or _matches(self.footer_patterns, fold(line))
+
+    def has_photo_credit(self, line: str) -> bool:
+        return _matches(self.caption_credit, fold(line))
+
+    def byline_name(self, line: str) -> str | None:
+        """The author a byline line names ("" when it names none), None when it is no byline."""
+        key = fold(line)
+        for pattern in self.byline_patterns:
+            match = pattern.search(key)
+            if match:
+                return line[match.start("name") : match.end("name")] if "name" in pattern.groupindex else ""
+        return None
+
+
+def _phrases(section: dict) -> frozenset[str]:
+    return frozenset(heading_key(phrase) for phrase in section.get("phrases", []))
+
+
+@lru_cache(maxsize=4)
+def load_text_lexicon(path: Path = LEXICON_PATH) -> TextLexicon:
+    with open(path, "rb") as handle:
+        text = tomllib.load(handle)["text"]
+    return TextLexicon(
+        related_headings=_phrases(text["related_headings"]),
+        boilerplate_phrases=_phrases(text["boilerplate"]),
+        boilerplate_patterns=_any_of(text["boilerplate"].get("patterns", [])),
+        footer_phrases=_phrases(text["footer"]),
+        footer_patterns=_any_of(text["footer"].get("patterns", [])),
+        caption_credit=_any_of(text["caption"].get("credit_patterns", [])),
+        byline_patterns=tuple(map(re.compile, text["byline"].get("patterns", []))),
+    )
