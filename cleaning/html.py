@@ -1,22 +1,441 @@
-"""HTML extraction: PLACEHOLDER (trafilatura only), to be replaced by the full extractor."""
+"""HTML page -> Document: guarded decode and parse, clutter pruned from the tree, trafilatura on
+what is left, headline/lead/captions recovered, then the same text pass as ``clean_text``.
+
+Steps of ``process_html`` (each drop has a counted reason):
+
+1. guards on the raw input: ``empty``, ``too_large`` (``MAX_BYTES``), ``binary`` (NUL bytes,
+   magic numbers of PDF/PNG/JPEG/GIF/zip/gzip/...);
+2. decode (``cleaning.charset``: BOM, UTF-8, the declared charset, detection) to NFC text;
+3. parse once with lxml; nesting deeper than libxml2's 256 levels makes it silently drop the
+   rest of the page, so that is detected from the parser's error log and the page re-parsed
+   with the huge-tree option (2048 levels), then flattened below ``MAX_DEPTH`` and flagged
+   ``deep_nesting``; deeper still -> ``too_deep``;
+4. metadata (``cleaning.metadata``) from the intact tree;
+5. pruning by the ``[html]`` vocabulary of ``lexicon.toml`` (related boxes, comments, share
+   bars, tags, ads, bylines), never touching the headline's or lead's ancestors nor a
+   container holding most of the page's text; figure captions are kept as paragraphs when
+   they are sentences and dropped when they are credits or noun phrases;
+6. trafilatura (fast mode: no readability/justext fallbacks, no metadata, no comments) on the
+   pruned tree, so the page is parsed once;
+7. the headline, lead and lead-image caption put back when the extractor missed them, then
+   ``cleaning.text.clean_lines`` and the common ``FINAL_STAGES``.
+"""
 from __future__ import annotations
 
-import trafilatura
+import gzip
+import inspect
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
+import trafilatura
+from lxml import etree
+from lxml.html import HtmlElement, HTMLParser, document_fromstring
+
+from cleaning.charset import decode_html, nfc
 from cleaning.document import Document, Dropped, stable_id
+from cleaning.lexicon import fold
+from cleaning.metadata import PageMeta, extract_metadata
+from cleaning.normalize import normalize_line
 from cleaning.pipeline import run_stages
 from cleaning.stages import FINAL_STAGES, registered_domain
 from cleaning.text import clean_lines
 
+LEXICON_PATH = Path(__file__).with_name("lexicon.toml")
+MAX_BYTES = 10 * 1024 * 1024        # input size cap, checked before anything is decoded or parsed
+MAX_DEPTH = 200                     # deeper elements are flattened into their ancestor's text
+LIBXML_DEPTH_ERROR = "Excessive depth"
+_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b",
+          b"BZh", b"7z\xbc\xaf", b"Rar!", b"\x7fELF", b"MZ", b"OggS", b"ID3", b"\x00asm", b"wOFF", b"wOF2",
+          b"\xfd7zXZ", b"\x28\xb5\x2f\xfd", b"RIFF", b"\x00\x00\x01\x00", b"\xd0\xcf\x11\xe0")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_STRIPPED_TAGS = ("script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
+                  "canvas", "audio", "video", "source", "link", "meta", "button", "input", "select", "textarea")
+_RIGHT_ALIGNED = re.compile(r"text-align\s*:\s*right", re.IGNORECASE)
+_PARENTHESIS = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
 
-def process_html(html: str | bytes, url: str | None = None, source: str | None = None) -> Document | Dropped:
-    if not html:
+# cleaning.text.clean_lines: the lines are an extractor's output, not a whole-page dump.
+_EXTRACTOR_OUTPUT = {"page_dump": False} if "page_dump" in inspect.signature(clean_lines).parameters else {}
+
+#: Counts of notable events in this process (pages flattened, charsets detected...), by name.
+EVENTS: Counter[str] = Counter()
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+@dataclass(frozen=True)
+class HtmlLexicon:
+    """The ``[html]`` section of ``lexicon.toml``, compiled."""
+
+    attributes: tuple[str, ...]
+    prune: re.Pattern[str]
+    byline: re.Pattern[str]
+    lead_xpath: str
+    caption: re.Pattern[str]
+    credit: re.Pattern[str]
+    caption_min_words: int
+    caption_min_chars: int
+    naive_time_offsets: dict[str, str]
+
+
+def _parts_pattern(parts: list[str]) -> str:
+    """Matches an attribute value one of whose space/-/_ separated parts is in ``parts``."""
+    return r"(?:^|[\s_-])(?:" + "|".join(map(re.escape, parts)) + r")(?:$|[\s_-])"
+
+
+def _lead_xpath(parts: list[str], attributes: tuple[str, ...]) -> str:
+    """An XPath predicate: some attribute has one of ``parts`` as a space/-/_ separated part."""
+    upper, lower = "ABCDEFGHIJKLMNOPQRSTUVWXYZ-_", "abcdefghijklmnopqrstuvwxyz  "
+    tests = [f"contains(concat(' ', translate(@{a}, '{upper}', '{lower}'), ' '), ' {p} ')"
+             for a in attributes if a in ("class", "id") for p in parts]
+    return "[" + " or ".join(tests) + "]"
+
+
+@lru_cache(maxsize=4)
+def load_html_lexicon(path: Path = LEXICON_PATH) -> HtmlLexicon:
+    with open(path, "rb") as handle:
+        section = tomllib.load(handle)["html"]
+    attributes = tuple(section["attributes"])
+    prune = "|".join(map(re.escape, section["prune_substrings"])) + "|" + _parts_pattern(section["prune_parts"])
+    credit_words = "|".join(re.escape(fold(w)) for w in sorted(section["caption_credit_words"], key=len, reverse=True))
+    return HtmlLexicon(
+        attributes=attributes,
+        prune=re.compile(prune),
+        byline=re.compile(_parts_pattern(section["byline_parts"])),
+        lead_xpath=_lead_xpath(section["lead_parts"], attributes),
+        caption=re.compile(_parts_pattern(section["caption_parts"])),
+        # "... Ảnh: Reuters", "(Ảnh minh hoạ)", "- Photo by X", "Foto: dpa" at the end of a caption
+        credit=re.compile(rf"(?:^|[\s(\[|/–—-])[(\[]?(?:{credit_words})\b\s*(?::|by\b|minh hoa\b|©)"),
+        caption_min_words=int(section["caption_min_words"]),
+        caption_min_chars=int(section["caption_min_chars"]),
+        naive_time_offsets=dict(section.get("naive_time_offsets", {})),
+    )
+
+
+# --------------------------------------------------------------------------- guards, decode, parse
+
+def read_html_file(path: str | Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of an .html/.htm file, or of a gzipped .html.gz one, read up to ``max_bytes + 1``
+    (so ``process_html`` still sees that it is too large, without a gzip bomb filling memory)."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as handle:
+        return handle.read(max_bytes + 1)
+
+
+def check_raw(html: str | bytes, max_bytes: int) -> Dropped | None:
+    """``empty``, ``too_large`` or ``binary`` for inputs not worth parsing, else None."""
+    if len(html) > max_bytes:
+        return Dropped("too_large", f"{len(html)} > {max_bytes}")
+    head = html[:65_536]
+    if isinstance(head, bytes):
+        if not head.strip():
+            return Dropped("empty")
+        if head.lstrip().startswith(_MAGIC) or head.count(b"\x00") > len(head) // 100 and not _utf16_without_bom(head):
+            return Dropped("binary", repr(head[:8]))
+    else:
+        if not head.strip():
+            return Dropped("empty")
+        if head.count("\x00") > len(head) // 100:
+            return Dropped("binary", "NUL characters")
+    return None
+
+
+def _utf16_without_bom(head: bytes) -> bool:
+    """ASCII markup in UTF-16 without a BOM: every other byte is NUL, the others printable."""
+    even, odd = head[0::2], head[1::2]
+    return (odd.count(0) > 0.9 * len(odd) and even.count(0) == 0) or (even.count(0) > 0.9 * len(even) and odd.count(0) == 0)
+
+
+def to_text(html: str | bytes) -> str:
+    """The page as NFC text, without NULs and without an XML declaration (which lxml refuses in a str)."""
+    if isinstance(html, bytes):
+        if _utf16_without_bom(html[:4096]):
+            text = html.decode("utf-16-le" if html[1:2] == b"\x00" else "utf-16-be", "replace")
+        else:
+            decoded = decode_html(html)
+            EVENTS[f"charset_{decoded.how}"] += 1
+            text = decoded.text
+    else:
+        text = nfc(html)
+    return _XML_DECLARATION.sub("", text.replace("\x00", ""), count=1)
+
+
+def _parse(text: str, huge: bool) -> tuple[HtmlElement | None, bool]:
+    """(tree, hit libxml2's depth limit)."""
+    parser = HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True, huge_tree=huge)
+    try:
+        tree = document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError):
+        return None, False
+    too_deep = any(LIBXML_DEPTH_ERROR in entry.message for entry in parser.error_log)
+    return tree, too_deep
+
+
+def parse_page(text: str) -> tuple[HtmlElement | None, list[str]] | Dropped:
+    """Parse once; on libxml2's depth error re-parse with the huge-tree limit and flatten."""
+    tree, too_deep = _parse(text, huge=False)
+    if not too_deep:
+        return tree, []
+    EVENTS["deep_nesting"] += 1
+    tree, too_deep = _parse(text, huge=True)
+    if too_deep or tree is None:
+        return Dropped("too_deep", "nesting deeper than libxml2's huge-tree limit (2048)")
+    flatten_deep(tree, MAX_DEPTH)
+    return tree, ["deep_nesting"]
+
+
+def flatten_deep(root: HtmlElement, max_depth: int) -> int:
+    """Replace the children of every element at ``max_depth`` by their text (recursive code
+    downstream, trafilatura's included, would otherwise exhaust the Python stack)."""
+    depth, flattened = 0, []
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if event == "start" and depth == max_depth and len(element):
+            flattened.append(element)
+    for element in flattened:
+        text = element.text_content()
+        for child in list(element):
+            element.remove(child)
+        element.text = text
+    return len(flattened)
+
+
+# --------------------------------------------------------------------------- pruning and captions
+
+def _attribute_values(element: HtmlElement, attributes: tuple[str, ...]) -> str:
+    return " ".join(v for a in attributes if (v := element.get(a))).lower()
+
+
+def _protected(meta: PageMeta) -> set[HtmlElement]:
+    """The headline, the lead and their ancestors: never pruned."""
+    keep: set[HtmlElement] = set()
+    for element in (meta.headline, meta.lead_element):
+        if element is not None:
+            keep.add(element)
+            keep.update(element.iterancestors())
+    return keep
+
+
+def _remove(element: HtmlElement) -> None:
+    """Detach an element, keeping its tail text in place."""
+    parent = element.getparent()
+    if parent is not None:
+        element.drop_tree()
+
+
+def prune_clutter(tree: HtmlElement, meta: PageMeta, lexicon: HtmlLexicon) -> list[str]:
+    """Remove clutter containers; return the texts of the byline blocks removed (author candidates)."""
+    keep = _protected(meta)
+    body = tree.find("body")
+    page_chars = len(body.text_content()) if body is not None else 0
+    selector = "|".join(f"//*[@{a}]" for a in lexicon.attributes)
+    verdicts: dict[str, str | None] = {}
+    bylines: list[str] = []
+    for element in tree.xpath(selector):
+        if element in keep or element.tag in ("html", "body", "head") or not isinstance(element.tag, str):
+            continue
+        value = _attribute_values(element, lexicon.attributes)
+        if value not in verdicts:
+            verdicts[value] = "byline" if lexicon.byline.search(value) else "prune" if lexicon.prune.search(value) else None
+        verdict = verdicts[value]
+        if verdict is None or _detached(element, tree):
+            continue
+        text = element.text_content()
+        if len(text) > 0.4 * page_chars and page_chars > 2000:
+            continue  # a container of most of the page: a layout wrapper, whatever its name says
+        if verdict == "byline":
+            bylines.append(normalize_line(text))
+        _remove(element)
+    bylines.extend(_right_aligned_signatures(tree, keep))
+    return [b for b in bylines if b]
+
+
+def _detached(element: HtmlElement, tree: HtmlElement) -> bool:
+    """Is the element inside a subtree already removed?"""
+    for ancestor in element.iterancestors():
+        if ancestor is tree:
+            return False
+    return True
+
+
+def _right_aligned_signatures(tree: HtmlElement, keep: set[HtmlElement]) -> list[str]:
+    """Short right-aligned paragraphs ("Hà Thu (tổng hợp)", "J. Smith"): newsroom signatures."""
+    found = []
+    for element in tree.xpath("//p[@style or @align]|//div[@align]"):
+        if element in keep:
+            continue
+        if not (_RIGHT_ALIGNED.search(element.get("style", "")) or element.get("align", "").lower() == "right"):
+            continue
+        text = normalize_line(element.text_content())
+        if 0 < len(text) <= 60 and len(text.split()) <= 8 and not text.endswith((".", "?", "!", ":")):
+            found.append(text)
+            _remove(element)
+    return found
+
+
+def caption_is_sentence(text: str, lexicon: HtmlLexicon) -> bool:
+    """Captions policy: keep a caption that is a sentence describing the image (its trailing
+    credit may follow); drop credit-only lines and short noun-phrase labels."""
+    body = text
+    match = None
+    for match in lexicon.credit.finditer(fold(text)):
+        pass
+    if match is not None:
+        body = text[: match.start()] if len(fold(text)) == len(text) else _cut_folded(text, match.start())
+    words = body.split()
+    if len(words) >= lexicon.caption_min_words:
+        return True
+    # scripts written without spaces (Chinese, Japanese, Thai): count characters instead
+    return len(words) <= 3 and len(re.sub(r"\W", "", body)) >= lexicon.caption_min_chars and not body.isascii()
+
+
+def _cut_folded(text: str, folded_index: int) -> str:
+    """``text`` up to the character whose folded prefix has length ``folded_index``."""
+    for i in range(len(text)):
+        if len(fold(text[: i + 1])) > folded_index:
+            return text[:i]
+    return text
+
+
+def convert_captions(tree: HtmlElement, lexicon: HtmlLexicon) -> list[HtmlElement]:
+    """Figures become a plain ``<p>`` with their caption when it is a sentence (trafilatura
+    deletes figures, captions included), else their caption is removed; returns the new <p>s."""
+    kept: list[HtmlElement] = []
+    candidates = list(tree.iter("figcaption"))
+    candidates += [e for e in tree.xpath("//*[@class]") if e.tag != "figcaption" and lexicon.caption.search(e.get("class", "").lower())]
+    for caption in candidates:
+        if _detached(caption, tree):
+            continue
+        text = normalize_line(caption.text_content())
+        holder = _caption_holder(caption)
+        if not text or not caption_is_sentence(text, lexicon):
+            _remove(caption)
+            continue
+        paragraph = etree.Element("p")
+        paragraph.text = text
+        paragraph.tail = holder.tail
+        holder.getparent().replace(holder, paragraph)
+        kept.append(paragraph)
+    return kept
+
+
+def _caption_holder(caption: HtmlElement) -> HtmlElement:
+    """What a kept caption replaces: its figure (or image table), else the caption itself."""
+    for ancestor in caption.iterancestors("figure", "table"):
+        if ancestor.tag == "figure" or ancestor.find(".//img") is not None:
+            if ancestor.find(".//p") is None or ancestor.tag == "figure":
+                return ancestor
+        break
+    return caption
+
+
+# --------------------------------------------------------------------------- extraction and assembly
+
+def extract_lines(tree: HtmlElement, url: str | None) -> list[str]:
+    """trafilatura's main-text lines for a pre-parsed, pre-pruned tree (fast mode, no comments)."""
+    result = trafilatura.bare_extraction(tree, url=url, fast=True, include_comments=False,
+                                         include_tables=True, with_metadata=False)
+    if not result or not result.text:
+        return []
+    return [line for line in (normalize_line(l) for l in result.text.splitlines()) if line]
+
+
+def _lead_captions(meta: PageMeta, captions: list[HtmlElement], tree: HtmlElement) -> list[str]:
+    """Kept captions of the lead image: between the lead (or headline) and the first body paragraph."""
+    start = meta.lead_element if meta.lead_element is not None else meta.headline
+    if start is None or not captions or _detached(start, tree):
+        return []
+    found = []
+    wanted = set(captions)
+    for element in start.itersiblings() if False else start.xpath("following::p"):
+        if element in wanted:
+            found.append(element.text or "")
+        elif len(normalize_line(element.text_content())) >= 60:
+            break
+        if len(found) >= 2:
+            break
+    return found
+
+
+def assemble(lines: list[str], meta: PageMeta, lead_captions: list[str]) -> list[str]:
+    """Body lines with the title dropped from the top and the lead and lead captions put back."""
+    if lines and meta.title and fold(lines[0]) == fold(meta.title):
+        lines = lines[1:]
+    body_key = fold(" ".join(lines[:40]))
+    head = []
+    if meta.lead and fold(meta.lead)[:120] not in body_key:
+        head.append(meta.lead)
+    head += [c for c in lead_captions if fold(c)[:120] not in body_key]
+    return head + lines
+
+
+def restore_captions(lines: list[str], kept: list[str], captions: set[str]) -> list[str]:
+    """Put back the captions ``clean_lines`` dropped, after the line they followed.
+
+    The HTML layer already applied the captions policy with the markup in hand (it knows which
+    lines are figure captions and dropped credits and labels); the text pass cannot tell a
+    caption from a short paragraph, so its verdict on these lines is overridden.
+    """
+    kept_set = set(kept)
+    missing = [i for i, line in enumerate(lines) if line in captions and line not in kept_set]
+    if not missing:
+        return kept
+    out = list(kept)
+    for i in missing:
+        anchor = next((lines[j] for j in range(i - 1, -1, -1) if lines[j] in kept_set), None)
+        position = out.index(anchor) + 1 if anchor is not None else 0
+        while position < len(out) and out[position] in captions and out[position] not in kept_set:
+            position += 1  # after captions already put back at the same spot
+        out.insert(position, lines[i])
+    return out
+
+
+def _author(meta: PageMeta, bylines: list[str]) -> str | None:
+    if meta.author:
+        return meta.author
+    for line in bylines:
+        name = _PARENTHESIS.sub("", line).strip(" -–—,")
+        if 0 < len(name) <= 60:
+            return name
+    return None
+
+
+def process_html(html: str | bytes, url: str | None = None, source: str | None = None,
+                 *, max_bytes: int = MAX_BYTES) -> Document | Dropped:
+    """Extract and clean the article of an HTML page (bytes as served, or str); see the module docstring."""
+    if html is None or len(html) == 0:
         return Dropped("empty")
-    extracted = trafilatura.bare_extraction(html, url=url, with_metadata=True)
-    if not extracted or not extracted.text:
-        return Dropped("no_article")
-    article = clean_lines(extracted.text.splitlines(), title_hint=extracted.title, keep_captions=True)
-    key = url or source or "<html>"
-    doc = Document(id=stable_id(key), source=source or url or "<html>", url=url, domain=registered_domain(url),
-                   title=article.title, author=article.author or extracted.author, text="\n".join(article.paragraphs))
+    problem = check_raw(html, max_bytes)
+    if problem:
+        return problem
+    text = to_text(html)
+    if not text.strip():
+        return Dropped("empty")
+    parsed = parse_page(text)
+    if isinstance(parsed, Dropped):
+        return parsed
+    tree, flags = parsed
+    if tree is None or tree.find("body") is None:
+        return Dropped("no_article", "no HTML body")
+    lexicon = load_html_lexicon()
+    meta = extract_metadata(tree, url, lexicon.lead_xpath, lexicon.naive_time_offsets)
+    etree.strip_elements(tree, *_STRIPPED_TAGS, with_tail=False)
+    bylines = prune_clutter(tree, meta, lexicon)
+    captions = convert_captions(tree, lexicon)
+    lead_captions = _lead_captions(meta, captions, tree)
+    lines = extract_lines(tree, url)
+    if not lines:
+        return Dropped("no_article", "extractor found no main text")
+    lines = assemble(lines, meta, lead_captions)
+    article = clean_lines(lines, title_hint=meta.title, keep_captions=True, **_EXTRACTOR_OUTPUT)
+    article.paragraphs = restore_captions(lines, article.paragraphs, {c.text for c in captions})
+    key = meta.canonical or url or source or "<html>"
+    doc = Document(id=stable_id(key), source=source or url or "<html>", url=meta.canonical or url,
+                   domain=registered_domain(meta.canonical or url), title=article.title or meta.title,
+                   author=article.author or _author(meta, bylines), published=meta.published,
+                   text="\n".join(article.paragraphs), flags=list(flags))
     return run_stages(doc, FINAL_STAGES)

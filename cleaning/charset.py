@@ -1,0 +1,155 @@
+"""Bytes of an HTML page -> NFC text, honouring the page's own charset without trusting it blindly.
+
+Order of evidence:
+1. a byte-order mark (it is authoritative);
+2. valid UTF-8 with non-ASCII bytes: UTF-8, whatever the page declares. Random bytes of a
+   legacy code page practically never form valid multi-byte UTF-8, while UTF-8 pages that
+   declare ``windows-1252`` or ``iso-8859-1`` are common and decoding them as declared
+   yields mojibake ("Viá»‡t Nam");
+3. the declared charset (``<meta charset>``, ``<meta http-equiv=Content-Type>``, an XML
+   declaration) when the bytes decode under it strictly;
+4. charset-normalizer's guess (it recognizes windows-1258 Vietnamese, GB18030, Shift-JIS...);
+5. UTF-8 with replacement characters, so that the call never fails.
+
+The result is NFC: windows-1258 (and some Mac-made pages) carry Vietnamese tone marks as
+combining characters, which would otherwise never compare equal to the same word typed
+precomposed.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Declarations sit in the head; 4 KiB covers nearly all, 16 KiB is generous for bloated heads.
+_SNIFF_BYTES = 16_384
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]{2,40})""", re.IGNORECASE
+)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:-]{2,40})""", re.IGNORECASE)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# What browsers do (WHATWG Encoding): these labels mean windows-1252, which is a superset.
+_ALIASES = {"iso-8859-1": "windows-1252", "latin1": "windows-1252", "latin-1": "windows-1252",
+            "us-ascii": "windows-1252", "ascii": "windows-1252", "x-user-defined": "windows-1252",
+            "unicode": "utf-8", "utf8": "utf-8"}
+
+
+_SINGLE_BYTE = {codecs.lookup(name).name for name in (
+    "cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
+    "latin-1", "iso8859-2", "iso8859-3", "iso8859-4", "iso8859-5", "iso8859-7", "iso8859-9",
+    "iso8859-10", "iso8859-13", "iso8859-14", "iso8859-15", "iso8859-16", "koi8-r", "koi8-u",
+    "mac-roman", "cp437", "cp850", "cp866", "tis-620", "cp874")}
+_CHAOS_MARGIN = 0.02
+_WESTERN_MARGIN = 0.05  # undeclared pages: prefer windows-1252 unless clearly worse (short Latin texts fool detection)
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """The text, the codec that produced it and how it was chosen (``bom``, ``utf8``, ``declared``, ``detected``, ``fallback``)."""
+
+    text: str
+    encoding: str
+    how: str
+    declared: str | None = None
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset the page declares for itself in its head, as a Python codec name, or None."""
+    head = data[:_SNIFF_BYTES]
+    match = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
+    if not match:
+        return None
+    label = match.group(1).decode("ascii", "replace").strip().lower()
+    label = _ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def _bom(data: bytes) -> tuple[str, int] | None:
+    for mark, encoding in _BOMS:
+        if data.startswith(mark):
+            return encoding, len(mark)
+    return None
+
+
+def _strict(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _multibyte(encoding: str) -> bool:
+    """Multi-byte codecs reject most wrong input by themselves; single-byte ones accept anything."""
+    return codecs.lookup(encoding).name not in _SINGLE_BYTE
+
+
+def _plausible(data: bytes, declared: str) -> bool:
+    """Is a single-byte declaration as good as charset-normalizer's best reading of the bytes?
+
+    Vietnamese windows-1258 declared (or defaulted) as windows-1252 decodes without error into
+    Latin-looking garbage ("Viêòt"), so a strict decode proves nothing for these code pages.
+    """
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is None:
+        return True
+    declared_match = next((m for m in matches if codecs.lookup(m.encoding).name == declared), None)
+    return declared_match is not None and declared_match.chaos <= best.chaos + _CHAOS_MARGIN
+
+
+def _detect(data: bytes) -> str | None:
+    """charset-normalizer's best guess; windows-1252 (the browsers' default) when it reads as well."""
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is None:
+        return None
+    western = next((m for m in matches if m.encoding == "cp1252"), None)
+    if western is not None and western.chaos <= best.chaos + _WESTERN_MARGIN:
+        return "cp1252"
+    return best.encoding
+
+
+def nfc(text: str) -> str:
+    """NFC, skipping the copy when the text already is (the common case, and a cheap check)."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def decode_html(data: bytes) -> Decoded:
+    """Decode a page's bytes to NFC text (see the module docstring for the order of evidence)."""
+    bom = _bom(data)
+    if bom:
+        encoding, skip = bom
+        return Decoded(nfc(data[skip:].decode(encoding, "replace")), encoding, "bom")
+    declared = declared_charset(data)
+    if declared in {"utf-16", "utf-16-le", "utf-16-be", "utf-32"}:
+        declared = None  # a UTF-16 page without a BOM cannot hold an ASCII <meta>: the label is wrong
+    if not data.isascii():
+        text = _strict(data, "utf-8")
+        if text is not None:
+            return Decoded(nfc(text), "utf-8", "utf8", declared)
+    if data.isascii():
+        return Decoded(data.decode("ascii"), "ascii", "utf8", declared)
+    if declared:
+        text = _strict(data, declared)
+        if text is not None and (_multibyte(declared) or _plausible(data, declared)):
+            return Decoded(nfc(text), declared, "declared", declared)
+    detected = _detect(data)
+    if detected:
+        text = _strict(data, detected)
+        if text is not None:
+            return Decoded(nfc(text), detected, "detected", declared)
+    return Decoded(nfc(data.decode("utf-8", "replace")), "utf-8", "fallback", declared)

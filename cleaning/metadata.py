@@ -1,0 +1,294 @@
+"""Cheap page metadata from a parsed tree: headline, lead, author, publication time, canonical URL.
+
+One pass over ``<meta>``, the JSON-LD blocks and a few XPath look-ups: far cheaper than
+trafilatura's full metadata extraction (htmldate scans the whole page), and it returns the
+elements (headline, lead) that ``cleaning.html`` needs to recover what an extractor misses.
+"""
+from __future__ import annotations
+
+import html as html_entities
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+from lxml.html import HtmlElement
+
+from cleaning.normalize import normalize_line
+
+_ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
+                  "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "liveblogposting",
+                  "scholarlyarticle", "report", "techarticle", "posting", "socialmediaposting"}
+_DATE_KEYS = ("article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
+              "publish-date", "published_time", "date", "dc.date.issued", "dc.date", "dcterms.created",
+              "sailthru.date", "parsely-pub-date", "article.published", "publication_date", "created")
+_AUTHOR_KEYS = ("author", "article:author", "dc.creator", "byl", "sailthru.author", "parsely-author")
+_TITLE_SPLIT = re.compile(r"\s+[|\-–—·:»]\s+")
+_WORD = re.compile(r"\w+")
+_DAY_FIRST = re.compile(
+    r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:\D+(\d{1,2})[:h](\d{2})(?::(\d{2}))?)?(?:\s*(?:GMT|UTC)\s*([+-]\d{1,2})(?::?(\d{2}))?)?",
+    re.IGNORECASE,
+)
+_NUMERIC_OFFSET = re.compile(r"([+-])(\d{2})(\d{2})$")
+
+
+@dataclass
+class PageMeta:
+    """What the page says about its article. Elements are in the page's tree (None when absent)."""
+
+    title: str | None = None
+    headline: HtmlElement | None = None
+    lead: str | None = None
+    lead_element: HtmlElement | None = None
+    description: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    canonical: str | None = None
+    site_name: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+def clean_value(value: object) -> str | None:
+    """A metadata string: entities unescaped (JSON-LD often holds them, even twice), NFC, one line."""
+    if not isinstance(value, str):
+        return None
+    for _ in range(2):
+        if "&" not in value:
+            break
+        value = html_entities.unescape(value)
+    return normalize_line(value) or None
+
+
+def meta_tags(tree: HtmlElement) -> dict[str, str]:
+    """``<meta>`` content by lower-cased property / name / itemprop; the first of each wins."""
+    found: dict[str, str] = {}
+    for element in tree.iter("meta"):
+        content = element.get("content")
+        if not content:
+            continue
+        for attribute in ("property", "name", "itemprop"):
+            key = (element.get(attribute) or "").strip().lower()
+            if key and key not in found:
+                found[key] = content
+    return found
+
+
+def _flatten(data: object) -> list[dict]:
+    """Every JSON object in a JSON-LD value: top level, lists, ``@graph``."""
+    stack, out = [data], []
+    while stack and len(out) < 200:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            out.append(item)
+            if "@graph" in item:
+                stack.append(item["@graph"])
+    return out
+
+
+def _types(item: dict) -> set[str]:
+    kind = item.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {k.lower() for k in kinds if isinstance(k, str)}
+
+
+def json_ld_article(tree: HtmlElement) -> dict:
+    """The first schema.org Article-like object in the page's JSON-LD, or {}."""
+    for script in tree.iterfind('.//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text or "", strict=False)
+        except ValueError:
+            continue
+        for item in _flatten(data):
+            if _types(item) & _ARTICLE_TYPES:
+                return item
+    return {}
+
+
+def _person_names(value: object) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    names = []
+    for item in items:
+        if isinstance(item, dict) and "organization" not in _types(item):
+            item = item.get("name")
+        name = clean_value(item) if isinstance(item, str) else None
+        if name and not name.startswith(("http://", "https://")):
+            names.append(name)
+    return names
+
+
+def _similar(headline: str, reference: str) -> bool:
+    """Most words of ``headline`` occur in ``reference`` (a <title> carries the site name too)."""
+    words = set(_WORD.findall(headline.casefold()))
+    ref = set(_WORD.findall(reference.casefold()))
+    return bool(words) and len(words & ref) >= 0.6 * len(words)
+
+
+def choose_headline(tree: HtmlElement, references: list[str]) -> tuple[HtmlElement | None, str | None]:
+    """The article's h1: the first one that agrees with og:title / JSON-LD / <title>.
+
+    A page without those references gets its first non-empty h1; a page whose h1 agrees with
+    none of them (a logo in an h1) gets no h1 at all, and the caller falls back to the references.
+    """
+    for element in tree.iter("h1"):
+        text = normalize_line(element.text_content())
+        if text and (not references or any(_similar(text, ref) for ref in references)):
+            return element, text
+    return None, None
+
+
+def _title_from_title_tag(title: str | None) -> str | None:
+    """``Headline - Site name`` -> ``Headline`` (the longest part)."""
+    if not title:
+        return None
+    parts = _TITLE_SPLIT.split(title)
+    return max(parts, key=len) if len(parts) > 1 else title
+
+
+def find_lead(tree: HtmlElement, headline: HtmlElement | None, lead_xpath: str) -> HtmlElement | None:
+    """The first lead/sapo element after the headline (anywhere without one) of a plausible size."""
+    candidates = headline.xpath("following::*" + lead_xpath) if headline is not None else tree.xpath("//*" + lead_xpath)
+    for element in candidates[:20]:
+        size = len(normalize_line(element.text_content()))
+        if 30 <= size <= 1500 and element.tag not in ("figcaption", "img", "a", "meta"):
+            return element
+    return None
+
+
+def canonical_url(tree: HtmlElement, meta: dict[str, str], url: str | None) -> str | None:
+    """link rel=canonical, else og:url, made absolute; a canonical that points at a site's home
+    page while the fetched URL does not is a known CMS mistake and is ignored."""
+    candidates = [link.get("href") for link in tree.iterfind(".//link[@rel]") if "canonical" in link.get("rel", "").lower().split()]
+    candidates.append(meta.get("og:url"))
+    for candidate in candidates:
+        if not candidate:
+            continue
+        absolute = urljoin(url or "", candidate.strip())
+        parts = urlsplit(absolute)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            continue
+        if parts.path in ("", "/") and url and urlsplit(url).path not in ("", "/"):
+            continue
+        return absolute
+    return url
+
+
+def naive_offset(url: str | None, offsets: dict[str, str]) -> timezone:
+    """The zone assumed for a time without one: by the URL's country-code TLD, else UTC."""
+    host = urlsplit(url).hostname if url else None
+    tld = host.rsplit(".", 1)[-1] if host else ""
+    value = offsets.get(tld)
+    if not value:
+        return timezone.utc
+    sign = -1 if value.startswith("-") else 1
+    hours, _, minutes = value.lstrip("+-").partition(":")
+    return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes or 0)))
+
+
+def parse_datetime(value: str | None, default_zone: timezone = timezone.utc) -> datetime | None:
+    """ISO 8601, RFC 2822 or day-first ``dd/mm/yyyy [hh:mm]`` -> aware datetime in UTC."""
+    if not value or not isinstance(value, str):
+        return None
+    value = value.strip()
+    parsed = _iso(value) or _rfc2822(value) or _day_first(value)
+    if parsed is None or not 1900 <= parsed.year <= 2200:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=default_zone)
+    return parsed.astimezone(timezone.utc)
+
+
+def _iso(value: str) -> datetime | None:
+    candidate = value.replace(" ", "T", 1) if re.match(r"\d{4}-\d{2}-\d{2} \d", value) else value
+    candidate = _NUMERIC_OFFSET.sub(r"\1\2:\3", candidate)
+    try:
+        return datetime.fromisoformat(candidate.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _rfc2822(value: str) -> datetime | None:
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _day_first(value: str) -> datetime | None:
+    match = _DAY_FIRST.search(value)
+    if not match:
+        return None
+    day, month, year, hour, minute, second, off_h, off_m = match.groups()
+    try:
+        parsed = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
+    except ValueError:
+        return None
+    if off_h:
+        sign = -1 if off_h.startswith("-") else 1
+        offset = timedelta(hours=abs(int(off_h)), minutes=int(off_m or 0))
+        parsed = parsed.replace(tzinfo=timezone(sign * offset))
+    return parsed
+
+
+def published_time(tree: HtmlElement, meta: dict[str, str], article: dict, zone: timezone) -> datetime | None:
+    """JSON-LD datePublished, then the usual meta tags, then the first ``<time datetime>``."""
+    candidates = [article.get("datePublished"), article.get("dateCreated")]
+    candidates += [meta.get(key) for key in _DATE_KEYS]
+    candidates += [element.get("datetime") for element in tree.iterfind(".//time[@datetime]")][:3]
+    for candidate in candidates:
+        parsed = parse_datetime(candidate, zone) if isinstance(candidate, str) else None
+        if parsed:
+            return parsed
+    return None
+
+
+_DOMAIN_LIKE = re.compile(r"^\S+\.[a-z]{2,}$", re.IGNORECASE)
+
+
+def page_author(meta: dict[str, str], article: dict) -> str | None:
+    """JSON-LD author names (people, not the publisher), else the author meta tags; a name that
+    is the site's own ("VnExpress", "nld.com.vn") is not an author."""
+    publisher = article.get("publisher")
+    site_names = {(clean_value(n) or "").casefold() for n in (
+        meta.get("og:site_name"), meta.get("application-name"), meta.get("twitter:site"),
+        publisher.get("name") if isinstance(publisher, dict) else None)}
+
+    def is_person(name: str) -> bool:
+        return name.casefold() not in site_names and not _DOMAIN_LIKE.match(name) and not name.startswith(("http://", "https://", "@"))
+
+    names = [n for n in _person_names(article.get("author")) if is_person(n)]
+    if names:
+        return "; ".join(dict.fromkeys(names))
+    for key in _AUTHOR_KEYS:
+        value = clean_value(meta.get(key))
+        if value and is_person(value):
+            return value
+    return None
+
+
+def extract_metadata(tree: HtmlElement, url: str | None, lead_xpath: str, naive_offsets: dict[str, str]) -> PageMeta:
+    """Everything the page says about its article; ``lead_xpath`` is a predicate like ``[contains(@class,'sapo')]``."""
+    meta = meta_tags(tree)
+    article = json_ld_article(tree)
+    title_tag = clean_value(tree.findtext(".//title"))
+    references = [r for r in (clean_value(meta.get("og:title")), clean_value(article.get("headline")),
+                              clean_value(meta.get("twitter:title")), title_tag) if r]
+    headline, h1_text = choose_headline(tree, references)
+    lead_element = find_lead(tree, headline, lead_xpath)
+    canonical = canonical_url(tree, meta, url)
+    return PageMeta(
+        title=h1_text or (references[0] if references[:1] != [title_tag] else _title_from_title_tag(title_tag)),
+        headline=headline,
+        lead=normalize_line(lead_element.text_content()) if lead_element is not None else None,
+        lead_element=lead_element,
+        description=clean_value(article.get("description")) or clean_value(meta.get("og:description"))
+        or clean_value(meta.get("description")),
+        author=page_author(meta, article),
+        published=published_time(tree, meta, article, naive_offset(canonical or url, naive_offsets)),
+        canonical=canonical,
+        site_name=clean_value(meta.get("og:site_name")),
+        meta=meta,
+    )
