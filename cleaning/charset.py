@@ -11,9 +11,10 @@ Order of evidence:
 4. charset-normalizer's guess (it recognizes windows-1258 Vietnamese, GB18030, Shift-JIS...);
 5. UTF-8 with replacement characters, so that the call never fails.
 
-The result is NFC: windows-1258 (and some Mac-made pages) carry Vietnamese tone marks as
-combining characters, which would otherwise never compare equal to the same word typed
-precomposed.
+``decode_html`` does not compose: windows-1258 (and some Mac-made pages) carry Vietnamese tone
+marks as combining characters, and the callers NFC-normalize what they keep (``nfc`` here, or
+``cleaning.normalize.normalize_line`` on extracted lines), which is far cheaper than composing
+a whole page of markup.
 """
 from __future__ import annotations
 
@@ -123,33 +124,37 @@ def _detect(data: bytes) -> str | None:
     return best.encoding
 
 
+_MAY_COMPOSE = re.compile("[\u0300-\u036f\u1100-\u11ff\u3099\u309a]")
+
+
 def nfc(text: str) -> str:
-    """NFC, skipping the copy when the text already is (the common case, and a cheap check)."""
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+    """NFC. Text without combining marks or conjoining jamo is NFC already for any script that
+    matters here, and a regex scan is far cheaper than ``unicodedata.is_normalized`` on a big page."""
+    return unicodedata.normalize("NFC", text) if _MAY_COMPOSE.search(text) else text
 
 
 def decode_html(data: bytes) -> Decoded:
-    """Decode a page's bytes to NFC text (see the module docstring for the order of evidence)."""
+    """Decode a page's bytes to text (see the module docstring for the order of evidence)."""
     bom = _bom(data)
     if bom:
         encoding, skip = bom
-        return Decoded(nfc(data[skip:].decode(encoding, "replace")), encoding, "bom")
+        return Decoded(data[skip:].decode(encoding, "replace"), encoding, "bom")
     declared = declared_charset(data)
     if declared in {"utf-16", "utf-16-le", "utf-16-be", "utf-32"}:
         declared = None  # a UTF-16 page without a BOM cannot hold an ASCII <meta>: the label is wrong
     if not data.isascii():
         text = _strict(data, "utf-8")
         if text is not None:
-            return Decoded(nfc(text), "utf-8", "utf8", declared)
+            return Decoded(text, "utf-8", "utf8", declared)
     if data.isascii():
         return Decoded(data.decode("ascii"), "ascii", "utf8", declared)
     if declared:
         text = _strict(data, declared)
         if text is not None and (_multibyte(declared) or _plausible(data, declared)):
-            return Decoded(nfc(text), declared, "declared", declared)
+            return Decoded(text, declared, "declared", declared)
     detected = _detect(data)
     if detected:
         text = _strict(data, detected)
         if text is not None:
-            return Decoded(nfc(text), detected, "detected", declared)
-    return Decoded(nfc(data.decode("utf-8", "replace")), "utf-8", "fallback", declared)
+            return Decoded(text, detected, "detected", declared)
+    return Decoded(data.decode("utf-8", "replace"), "utf-8", "fallback", declared)

@@ -1,0 +1,156 @@
+"""Bounded HTML extraction: ``process_html`` under a per-page time limit, in a reusable worker pool.
+
+lxml and trafilatura run C code and regexes that a signal cannot always interrupt, and a page
+can make them run for minutes, so the only reliable limit is a separate process that is killed.
+``HtmlPool`` keeps ``workers`` long-lived processes; a page that overruns its time limit gets
+``Dropped("timeout")`` and only the worker that ran it is killed and replaced (no process per
+page, none leaked: ``close()`` or the ``with`` block joins them all).
+
+Usage (the crawler's item pipeline, a batch job)::
+
+    from cleaning.limits import HtmlPool
+
+    with HtmlPool(workers=4, timeout=10.0) as pool:
+        result = pool.process(html_bytes, url="https://example.vn/a.html")   # Document | Dropped
+        for result in pool.map([(html, url, source), ...]):                    # in input order
+            ...
+
+``process`` blocks the caller; ``map`` keeps every worker busy. A worker that dies (segfault,
+out of memory) gives ``Dropped("worker_crashed")`` and is replaced. The pool is not meant to be
+shared between threads; make one per thread or guard it with a lock.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from collections.abc import Iterable, Iterator
+from multiprocessing.connection import Connection, wait
+
+from cleaning.document import Document, Dropped
+
+DEFAULT_TIMEOUT = 10.0   # seconds per page
+_JOIN_SECONDS = 2.0
+
+
+def _serve(conn: Connection) -> None:
+    """Worker loop: receive (html, url, source), send back process_html's result; None ends it."""
+    from cleaning.html import process_html
+
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        html, url, source = job
+        try:
+            result: Document | Dropped = process_html(html, url, source)
+        except Exception as error:  # counted by the caller like any other drop
+            result = Dropped("error", f"{type(error).__name__}: {error}")
+        conn.send(result)
+
+
+class _Worker:
+    def __init__(self, context: mp.context.BaseContext) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        self.started: float | None = None   # when its current job was sent
+        self.index: int | None = None       # position of its current job in map()
+
+    def send(self, job: tuple, index: int | None = None) -> None:
+        self.conn.send(job)
+        self.started, self.index = time.monotonic(), index
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(_JOIN_SECONDS)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (BrokenPipeError, OSError):
+            pass
+        self.process.join(_JOIN_SECONDS)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(_JOIN_SECONDS)
+        self.conn.close()
+
+
+class HtmlPool:
+    """``workers`` long-lived processes running ``process_html`` with a ``timeout`` per page."""
+
+    def __init__(self, workers: int = 2, timeout: float = DEFAULT_TIMEOUT, start_method: str = "spawn") -> None:
+        # "spawn": a clean interpreter, safe even when the parent runs threads (Scrapy, Twisted).
+        self.timeout = timeout
+        self._context = mp.get_context(start_method)
+        self._workers = [_Worker(self._context) for _ in range(max(1, workers))]
+        self.replaced = 0   # workers killed for a timeout or found dead
+
+    def __enter__(self) -> HtmlPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop and join every worker."""
+        for worker in self._workers:
+            worker.stop()
+        self._workers = []
+
+    def process(self, html: str | bytes, url: str | None = None, source: str | None = None) -> Document | Dropped:
+        """One page, within the time limit."""
+        return next(self.map([(html, url, source)]))
+
+    def map(self, jobs: Iterable[tuple[str | bytes, str | None, str | None]]) -> Iterator[Document | Dropped]:
+        """Results of (html, url, source) jobs, in input order, every worker kept busy."""
+        pending = iter(enumerate(jobs))
+        results: dict[int, Document | Dropped] = {}
+        next_out, busy = 0, {}
+        exhausted = False
+        while True:
+            for i, worker in enumerate(self._workers):
+                if i not in busy and not exhausted:
+                    item = next(pending, None)
+                    if item is None:
+                        exhausted = True
+                        break
+                    index, (html, url, source) = item
+                    worker.send((html, url, source), index)
+                    busy[i] = worker
+            while next_out in results:
+                yield results.pop(next_out)
+                next_out += 1
+            if not busy:
+                if exhausted:
+                    return
+                continue
+            self._collect(busy, results)
+
+    def _collect(self, busy: dict[int, _Worker], results: dict[int, Document | Dropped]) -> None:
+        """Wait for a result or the earliest deadline; replace workers that timed out or died."""
+        now = time.monotonic()
+        deadline = min(w.started + self.timeout for w in busy.values())
+        ready = wait([w.conn for w in busy.values()], timeout=max(0.0, deadline - now))
+        for i, worker in list(busy.items()):
+            if worker.conn in ready:
+                try:
+                    results[worker.index] = worker.conn.recv()
+                except (EOFError, OSError):
+                    results[worker.index] = Dropped("worker_crashed")
+                    self._replace(i)
+                del busy[i]
+            elif time.monotonic() >= worker.started + self.timeout:
+                results[worker.index] = Dropped("timeout", f"over {self.timeout:g} s")
+                self._replace(i)
+                del busy[i]
+
+    def _replace(self, i: int) -> None:
+        self._workers[i].kill()
+        self._workers[i] = _Worker(self._context)
+        self.replaced += 1
