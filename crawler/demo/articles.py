@@ -1,0 +1,115 @@
+"""Texts of the bundled demo news site (hand-written Vietnamese, invented events and people)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Article:
+    id: int
+    category: str
+    slug: str
+    title: str
+    sapo: str
+    paragraphs: tuple[str, ...]
+    author: str
+    published: str  # ISO 8601, UTC+7
+
+
+CATEGORIES = {"thoi-su": "Thời sự", "kinh-te": "Kinh tế", "the-thao": "Thể thao"}
+
+ARTICLES: tuple[Article, ...] = (
+    Article(101001, "thoi-su", "ha-noi-mo-rong-tuyen-xe-buyt-dien",
+        "Hà Nội mở rộng mạng lưới xe buýt điện ra các huyện ngoại thành",
+        "Từ tháng 7, thêm 9 tuyến xe buýt điện sẽ nối trung tâm thành phố với các huyện Đông Anh, Gia Lâm và Thanh Trì.",
+        ("Sở Giao thông vận tải Hà Nội cho biết 9 tuyến xe buýt điện mới sẽ chính thức vận hành từ đầu tháng 7. Các tuyến này dùng khoảng 150 xe có sức chứa từ 60 đến 80 hành khách.",
+         "Theo kế hoạch, giá vé lượt được giữ nguyên như xe buýt thông thường, từ 7.000 đến 9.000 đồng tùy cự ly. Người dân có thể thanh toán bằng thẻ ngân hàng hoặc ứng dụng trên điện thoại.",
+         "Ông Nguyễn Văn Hùng, một người dân ở Đông Anh, nói rằng mỗi ngày anh mất gần hai giờ để đi làm. Anh hy vọng tuyến mới sẽ giúp anh bỏ xe máy và tiết kiệm chi phí xăng dầu.",
+         "Thành phố đặt mục tiêu đến năm 2030 toàn bộ xe buýt sử dụng năng lượng sạch. Các chuyên gia cho rằng cần thêm làn đường ưu tiên để xe buýt chạy đúng giờ."),
+        "Minh Anh", "2024-06-01T08:30:00+07:00"),
+    Article(101002, "thoi-su", "mien-trung-chu-dong-phong-chong-nang-nong",
+        "Các tỉnh miền Trung chủ động ứng phó đợt nắng nóng kéo dài",
+        "Nhiệt độ ngoài trời tại Nghệ An, Hà Tĩnh có nơi vượt 40 độ C, nhiều địa phương điều chỉnh giờ làm việc ngoài trời.",
+        ("Trung tâm Dự báo khí tượng thủy văn quốc gia cho biết đợt nắng nóng gay gắt ở miền Trung có thể kéo dài đến cuối tuần. Độ ẩm thấp nhất chỉ khoảng 45 đến 50%.",
+         "Tại Hà Tĩnh, nhiều công trường đã chuyển giờ làm sang sáng sớm và chiều muộn để bảo vệ sức khỏe công nhân. Các bệnh viện cũng chuẩn bị thêm giường bệnh cho người bị sốc nhiệt.",
+         "Ngành điện khuyến cáo người dân sử dụng điều hòa ở mức 26 độ C trở lên và tắt các thiết bị không cần thiết vào giờ cao điểm. Nhu cầu tiêu thụ điện trong tuần qua tăng gần 15% so với cùng kỳ.",
+         "Nông dân ở các huyện ven biển được hướng dẫn tưới nước vào buổi tối để hạn chế thất thoát. Nhiều hồ chứa nhỏ đã xuống dưới mực nước chết."),
+        "Hoàng Lan", "2024-06-03T10:15:00+07:00"),
+    Article(101003, "thoi-su", "thanh-pho-ho-chi-minh-chong-ngap-mua-mua",
+        "TP HCM hoàn thành ba dự án chống ngập trước mùa mưa",
+        "Ba tuyến cống mới trên đường Nguyễn Hữu Cảnh, Phạm Văn Đồng và Kinh Dương Vương đã được đưa vào sử dụng.",
+        ("Trung tâm Quản lý hạ tầng kỹ thuật TP HCM cho biết ba dự án chống ngập với tổng vốn hơn 600 tỷ đồng đã hoàn thành đúng tiến độ. Sau cơn mưa lớn chiều qua, các tuyến đường này không còn ngập sâu như trước.",
+         "Bà Trần Thị Mai, chủ một cửa hàng tạp hóa trên đường Kinh Dương Vương, kể rằng mỗi mùa mưa gia đình bà phải kê hàng lên cao. Năm nay bà mong việc buôn bán sẽ bớt vất vả hơn.",
+         "Tuy vậy, thành phố vẫn còn khoảng 20 điểm ngập do mưa và triều cường. Lãnh đạo thành phố yêu cầu các quận nạo vét kênh rạch và xử lý nghiêm việc lấn chiếm hành lang thoát nước."),
+        "Quốc Thắng", "2024-06-05T16:45:00+07:00"),
+    Article(101004, "thoi-su", "hoc-sinh-lop-10-thi-tuyen-nam-2024",
+        "Hơn 100.000 thí sinh Hà Nội bước vào kỳ thi tuyển sinh lớp 10",
+        "Kỳ thi diễn ra trong hai ngày với ba môn bắt buộc là Ngữ văn, Toán và Ngoại ngữ.",
+        ("Sáng nay, hơn 100.000 học sinh Hà Nội đã có mặt tại các điểm thi từ sớm để làm thủ tục dự thi vào lớp 10 công lập. Tỷ lệ chọi ở một số trường nội thành lên tới hơn hai thí sinh lấy một chỉ tiêu.",
+         "Sở Giáo dục và Đào tạo đã bố trí hơn 200 điểm thi cùng hàng nghìn cán bộ coi thi. Lực lượng công an và y tế được huy động để bảo đảm an ninh và sức khỏe cho thí sinh.",
+         "Em Phạm Gia Bảo, học sinh quận Cầu Giấy, chia sẻ rằng đề Ngữ văn năm nay gần gũi với đời sống. Nhiều phụ huynh đứng chờ bên ngoài cổng trường dưới trời nắng để đón con.",
+         "Điểm thi dự kiến được công bố vào đầu tháng 7. Sau đó các trường sẽ công bố điểm chuẩn và tiếp nhận hồ sơ nhập học."),
+        "Thu Hà", "2024-06-08T07:20:00+07:00"),
+    Article(101005, "kinh-te", "gia-vang-trong-nuoc-giam-manh",
+        "Giá vàng miếng trong nước giảm mạnh sau phiên đấu thầu",
+        "Mỗi lượng vàng miếng giảm hơn hai triệu đồng, khoảng cách với giá thế giới thu hẹp đáng kể.",
+        ("Sáng nay, các doanh nghiệp kinh doanh vàng lớn đồng loạt hạ giá vàng miếng xuống quanh mức 77 triệu đồng một lượng. Đây là mức thấp nhất trong hơn hai tháng qua.",
+         "Theo các chuyên gia, việc tăng nguồn cung giúp thị trường bớt căng thẳng. Tuy nhiên người mua vẫn nên thận trọng vì giá có thể biến động mạnh trong ngắn hạn.",
+         "Chị Lê Thu Trang, nhân viên văn phòng tại quận Đống Đa, cho biết chị đã chờ giá giảm để mua một chỉ vàng làm của hồi môn cho con gái. Hàng người xếp hàng trước các cửa hàng vàng trên phố Trần Nhân Tông kéo dài từ sáng sớm.",
+         "Trên thị trường thế giới, giá vàng giao ngay dao động quanh mức 2.330 USD mỗi ounce. Nhà đầu tư đang chờ quyết định lãi suất của Cục Dự trữ liên bang Mỹ."),
+        "Phương Linh", "2024-06-04T09:05:00+07:00"),
+    Article(101006, "kinh-te", "xuat-khau-gao-5-thang-dau-nam",
+        "Xuất khẩu gạo năm tháng đầu năm đạt gần 2,5 tỷ USD",
+        "Giá gạo xuất khẩu bình quân tăng khoảng 20% so với cùng kỳ, Philippines vẫn là thị trường lớn nhất.",
+        ("Theo số liệu của Bộ Nông nghiệp và Phát triển nông thôn, Việt Nam đã xuất khẩu hơn 3,8 triệu tấn gạo trong năm tháng đầu năm. Kim ngạch đạt gần 2,5 tỷ USD, tăng hơn 40% so với cùng kỳ năm trước.",
+         "Philippines chiếm gần một nửa lượng gạo xuất khẩu của Việt Nam, tiếp theo là Indonesia và Malaysia. Các doanh nghiệp cho biết đơn hàng gạo thơm chất lượng cao tăng rõ rệt.",
+         "Ông Võ Văn Tâm, một nông dân ở Đồng Tháp, nói vụ đông xuân năm nay lúa được giá nên gia đình ông có lãi khá. Ông dự định mở rộng diện tích trồng giống lúa thơm ST25.",
+         "Các chuyên gia khuyến cáo doanh nghiệp cần xây dựng thương hiệu gạo Việt và đáp ứng tiêu chuẩn khắt khe của thị trường châu Âu. Việc liên kết với nông dân theo chuỗi giá trị sẽ giúp ổn định nguồn cung."),
+        "Ngọc Hân", "2024-06-06T11:00:00+07:00"),
+    Article(101007, "kinh-te", "ngan-hang-giam-lai-suat-cho-vay-mua-nha",
+        "Nhiều ngân hàng giảm lãi suất cho vay mua nhà ở xã hội",
+        "Lãi suất ưu đãi phổ biến từ 6,5 đến 7% một năm, thấp hơn khoảng một điểm phần trăm so với đầu năm.",
+        ("Từ đầu tháng 6, một số ngân hàng thương mại nhà nước đã điều chỉnh giảm lãi suất cho vay đối với người mua nhà ở xã hội. Mức giảm phổ biến từ 0,5 đến 1 điểm phần trăm.",
+         "Anh Đỗ Minh Khoa, công nhân một khu công nghiệp ở Bắc Ninh, cho biết anh đang làm hồ sơ vay để mua căn hộ đầu tiên. Với mức lãi suất mới, số tiền anh phải trả mỗi tháng giảm gần một triệu đồng.",
+         "Ngân hàng Nhà nước đánh giá gói tín dụng 120.000 tỷ đồng giải ngân còn chậm do thiếu dự án đủ điều kiện. Nhiều địa phương đang rà soát thủ tục để đẩy nhanh tiến độ xây dựng."),
+        "Bảo Châu", "2024-06-09T14:30:00+07:00"),
+    Article(101008, "kinh-te", "du-lich-he-tang-truong",
+        "Du lịch hè tăng trưởng mạnh, nhiều khách sạn kín phòng",
+        "Các điểm đến biển như Đà Nẵng, Nha Trang và Phú Quốc ghi nhận công suất phòng trên 80% vào cuối tuần.",
+        ("Mùa du lịch hè năm nay bắt đầu sôi động từ cuối tháng 5 khi học sinh kết thúc năm học. Nhiều công ty lữ hành cho biết lượng khách đặt tour tăng từ 20 đến 30% so với năm ngoái.",
+         "Tại Đà Nẵng, các khách sạn ven biển Mỹ Khê gần như kín phòng vào dịp cuối tuần. Thành phố cũng tổ chức lễ hội pháo hoa quốc tế thu hút hàng chục nghìn du khách.",
+         "Giá vé máy bay nội địa vẫn ở mức cao khiến nhiều gia đình chuyển sang đi tàu hỏa hoặc xe khách. Ngành đường sắt đã tăng cường thêm các đoàn tàu chạy tuyến Bắc Nam.",
+         "Hiệp hội Du lịch khuyến nghị các doanh nghiệp giữ ổn định giá dịch vụ và nâng cao chất lượng phục vụ. Du khách nên đặt phòng sớm và kiểm tra kỹ thông tin trước khi thanh toán."),
+        "Thanh Tùng", "2024-06-11T06:40:00+07:00"),
+    Article(101009, "the-thao", "doi-tuyen-viet-nam-tap-trung",
+        "Đội tuyển Việt Nam tập trung chuẩn bị cho vòng loại World Cup",
+        "Huấn luyện viên triệu tập 27 cầu thủ, trong đó có bốn gương mặt mới lần đầu lên tuyển.",
+        ("Chiều qua, đội tuyển bóng đá Việt Nam đã hội quân tại Trung tâm đào tạo bóng đá trẻ ở Hà Nội. Toàn đội có hai tuần chuẩn bị trước hai trận đấu quan trọng trên sân nhà.",
+         "Ban huấn luyện cho biết các cầu thủ sẽ tập trung vào thể lực và khả năng phối hợp trong phòng ngự. Một số cầu thủ trẻ được kỳ vọng sẽ tạo thêm sự cạnh tranh ở hàng tiền vệ.",
+         "Thủ môn Nguyễn Đình Khải nói rằng cả đội đều hiểu trách nhiệm trước người hâm mộ. Anh mong khán giả sẽ đến sân cổ vũ thật đông để tiếp thêm sức mạnh cho đội tuyển.",
+         "Vé xem trận đấu sẽ được bán trực tuyến từ tuần sau với giá từ 200.000 đến 500.000 đồng. Ban tổ chức khuyến cáo người hâm mộ chỉ mua vé qua kênh chính thức."),
+        "Đức Huy", "2024-06-02T19:10:00+07:00"),
+    Article(101010, "the-thao", "giai-chay-dem-ha-noi",
+        "Hơn 10.000 vận động viên tham gia giải chạy đêm bên hồ Hoàn Kiếm",
+        "Giải chạy có bốn cự ly từ 5 km đến 42 km, đi qua nhiều tuyến phố cổ của Thủ đô.",
+        ("Tối thứ bảy, hơn 10.000 vận động viên trong và ngoài nước đã xuất phát từ quảng trường Đông Kinh Nghĩa Thục. Đường chạy đi qua nhiều tuyến phố cổ được trang trí đèn lồng rực rỡ.",
+         "Ban tổ chức bố trí 15 trạm tiếp nước và đội ngũ y tế dọc đường chạy. Thời tiết mát mẻ sau cơn mưa chiều giúp nhiều người đạt thành tích cá nhân tốt nhất.",
+         "Chị Vũ Hồng Nhung, một giáo viên lần đầu chạy cự ly 21 km, cho biết chị đã tập luyện suốt ba tháng. Chị xúc động khi về đích trong tiếng cổ vũ của người dân hai bên đường.",
+         "Một phần lệ phí đăng ký được dùng để xây trường học cho trẻ em vùng cao. Giải chạy năm sau dự kiến mở thêm cự ly dành cho trẻ em."),
+        "Khánh Vy", "2024-06-07T22:00:00+07:00"),
+    Article(101011, "the-thao", "bong-chuyen-nu-gianh-huy-chuong",
+        "Bóng chuyền nữ Việt Nam giành huy chương đồng giải châu Á",
+        "Các cô gái Việt Nam thắng 3-1 trong trận tranh hạng ba, lần đầu có huy chương ở giải đấu này.",
+        ("Trong trận tranh hạng ba tối qua, đội tuyển bóng chuyền nữ Việt Nam đã thắng đối thủ với tỷ số 3-1. Đây là lần đầu tiên đội giành huy chương tại giải vô địch châu Á.",
+         "Chủ công Trần Thị Thanh Thúy ghi 24 điểm và được bầu là cầu thủ xuất sắc nhất trận. Cô cho biết cả đội đã thi đấu với tinh thần quyết tâm cao sau thất bại ở bán kết.",
+         "Huấn luyện viên trưởng đánh giá thành tích này là kết quả của quá trình tập huấn dài ngày ở nước ngoài. Liên đoàn Bóng chuyền sẽ thưởng nóng cho toàn đội."),
+        "Minh Quân", "2024-06-10T21:35:00+07:00"),
+    Article(101012, "the-thao", "co-vua-viet-nam-vo-dich",
+        "Kỳ thủ trẻ Việt Nam vô địch giải cờ vua quốc tế mở rộng",
+        "Kỳ thủ 17 tuổi giành chức vô địch với 7,5 điểm sau 9 ván, bất bại suốt giải.",
+        ("Kỳ thủ Lê Minh Đức, 17 tuổi, đã xuất sắc giành chức vô địch giải cờ vua quốc tế mở rộng tổ chức tại Đà Nẵng. Anh không thua ván nào trong suốt chín vòng đấu.",
+         "Giải quy tụ hơn 200 kỳ thủ đến từ 15 quốc gia và vùng lãnh thổ, trong đó có nhiều đại kiện tướng. Ván quyết định ở vòng cuối kéo dài gần năm tiếng đồng hồ.",
+         "Sau chức vô địch, Đức tích lũy đủ chuẩn để nhận danh hiệu kiện tướng quốc tế. Cậu cho biết sẽ tiếp tục học tập và thi đấu để hướng tới danh hiệu đại kiện tướng.",
+         "Liên đoàn Cờ Việt Nam đánh giá phong trào cờ vua trong học sinh đang phát triển mạnh. Nhiều câu lạc bộ mới được thành lập ở các tỉnh phía Bắc."),
+        "Hải Yến", "2024-06-12T17:50:00+07:00"),
+)

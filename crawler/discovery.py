@@ -1,0 +1,117 @@
+"""Parsing what discovery reads: sitemaps (indexes, news sitemaps, gzip), RSS/Atom feeds, dates."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+
+from lxml import etree
+
+VIETNAM = timezone(timedelta(hours=7))  # naive dates on Vietnamese sites are local time
+GZIP_MAGIC = b"\x1f\x8b"
+_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hd])\s*$")
+
+
+def _xml_root(body: bytes) -> etree._Element | None:
+    """Parse untrusted XML: no entities, no network, tolerant of junk."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, remove_comments=True,
+                             remove_pis=True)
+    try:
+        return etree.fromstring(body.strip(), parser=parser)
+    except etree.XMLSyntaxError:
+        return None
+
+
+def _local(tag: object) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def document_kind(body: bytes) -> str:
+    """``sitemap``, ``feed`` or ``html``, sniffed from the first bytes of a response body."""
+    head = body[:1024].lstrip().lower()
+    if not head.startswith(b"<?xml") and not head.startswith((b"<urlset", b"<sitemapindex", b"<rss", b"<feed")):
+        return "html"
+    root = _xml_root(body)
+    name = _local(root.tag) if root is not None else ""
+    if name in ("urlset", "sitemapindex"):
+        return "sitemap"
+    if name in ("rss", "feed", "RDF"):
+        return "feed"
+    return "html"
+
+
+def parse_date(text: str | None) -> datetime | None:
+    """ISO 8601 (sitemaps, Atom) or RFC 822 (RSS) -> aware datetime; naive means UTC+7."""
+    if not text or not text.strip():
+        return None
+    text = text.strip()
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+    return when if when.tzinfo else when.replace(tzinfo=VIETNAM)
+
+
+def parse_since(value: str | None, now: datetime | None = None) -> datetime | None:
+    """The NEWSCLEAN_SINCE window start: an ISO date/time or an age like ``36h`` / ``7d``."""
+    if not value or not str(value).strip():
+        return None
+    age = _AGE.match(str(value))
+    if age:
+        amount, unit = float(age.group(1)), age.group(2)
+        delta = timedelta(hours=amount) if unit == "h" else timedelta(days=amount)
+        return (now or datetime.now(timezone.utc)) - delta
+    when = parse_date(str(value))
+    if when is None:
+        raise ValueError(f"NEWSCLEAN_SINCE: not a date nor an age like 7d: {value!r}")
+    return when
+
+
+def parse_sitemap(body: bytes) -> tuple[str, list[tuple[str, datetime | None]]]:
+    """(``index`` | ``urlset`` | ``""``, [(loc, date)]); date: news publication_date, else lastmod."""
+    root = _xml_root(body)
+    if root is None:
+        return "", []
+    kind = {"sitemapindex": "index", "urlset": "urlset"}.get(_local(root.tag), "")
+    entries = []
+    for element in root:
+        values = {_local(child.tag): (child.text or "").strip() for child in element.iter()}
+        if values.get("loc"):
+            when = parse_date(values.get("publication_date")) or parse_date(values.get("lastmod"))
+            entries.append((values["loc"], when))
+    return kind, entries
+
+
+def parse_feed(body: bytes) -> list[tuple[str, datetime | None]]:
+    """[(article link, date)] of an RSS 2.0, RSS 1.0 (RDF) or Atom feed."""
+    root = _xml_root(body)
+    if root is None:
+        return []
+    entries = []
+    for element in root.iter():
+        name = _local(element.tag)
+        if name == "item":  # RSS 2.0 / 1.0
+            values = {_local(child.tag): (child.text or "").strip() for child in element}
+            link = values.get("link") or (values.get("guid") if values.get("guid", "").startswith("http") else "")
+            when = parse_date(values.get("pubDate")) or parse_date(values.get("date"))
+        elif name == "entry":  # Atom
+            link = next((child.get("href", "") for child in element if _local(child.tag) == "link"
+                         and child.get("rel", "alternate") == "alternate"), "")
+            values = {_local(child.tag): (child.text or "").strip() for child in element}
+            when = parse_date(values.get("published")) or parse_date(values.get("updated"))
+        else:
+            continue
+        if link:
+            entries.append((link, when))
+    return entries
+
+
+def gunzip_if_needed(body: bytes, max_size: int) -> bytes:
+    if not body.startswith(GZIP_MAGIC):
+        return body
+    from scrapy.utils.gz import gunzip
+
+    return gunzip(body, max_size=max_size)

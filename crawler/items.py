@@ -1,0 +1,14 @@
+"""What the spider hands to the pipeline: one fetched article page, body as served."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass
+class PageItem:
+    url: str
+    site: str
+    body: bytes  # response.body: bytes as served, so the page's own charset is honoured
+    fetched_at: datetime  # UTC
+    status: int = 200

@@ -1,0 +1,85 @@
+"""Scrapy settings of the newsclean crawler: safe, polite defaults.
+
+Override any of them per run: ``newsclean crawl ... -s NAME=VALUE`` or ``scrapy crawl news -s``.
+The ``NEWSCLEAN_*`` settings are newsclean's own; each is described where it is set.
+"""
+BOT_NAME = "newsclean"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- Identity -----------------------------------------------------------------------------
+#: Where site owners can reach whoever runs the crawl: a URL or an e-mail address.
+NEWSCLEAN_CONTACT = "https://github.com/newsclean/newsclean"
+#: ``{contact}`` is replaced by NEWSCLEAN_CONTACT (crawler.middlewares.ContactUserAgentMiddleware).
+USER_AGENT = "newsclean/0.1 (+{contact})"
+ROBOTSTXT_OBEY = True
+#: The token matched against robots.txt ``User-agent:`` groups.
+ROBOTSTXT_USER_AGENT = "newsclean"
+
+# --- Politeness ---------------------------------------------------------------------------
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+#: A robots.txt ``Crawl-delay`` is honoured up to this many seconds.
+NEWSCLEAN_MAX_CRAWL_DELAY = 30.0
+#: 429/503 are retried after ``Retry-After`` (capped here), else after
+#: NEWSCLEAN_BACKOFF_BASE * 2**retries seconds; the whole host waits meanwhile.
+NEWSCLEAN_RETRY_AFTER_MAX = 120.0
+NEWSCLEAN_BACKOFF_BASE = 2.0
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+COOKIES_ENABLED = False
+REDIRECT_MAX_TIMES = 5
+
+# --- Safety -------------------------------------------------------------------------------
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30
+DNS_TIMEOUT = 20
+#: Only http and https: never read local files, inline data, S3 buckets or FTP.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
+TELNETCONSOLE_ENABLED = False
+#: Scrapy 2.19's HTTP remote-control listener: no open ports on a crawler.
+REMOTE_CONTROL_ENABLED = False
+
+# --- Components ---------------------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.StrictRobotsTxtMiddleware": 100,
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+    "crawler.middlewares.ContactUserAgentMiddleware": 500,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.PoliteRetryMiddleware": 550,
+}
+ITEM_PIPELINES = {"crawler.pipelines.CleanAndWritePipeline": 300}
+EXTENSIONS = {"crawler.extensions.CrawlProgress": 500}
+
+# --- Discovery ----------------------------------------------------------------------------
+#: sites.toml to read site names from (default: seeds/sites.toml).
+NEWSCLEAN_SITES_FILE = ""
+#: Link hops followed from a start page, sitemap or feed (0: only what they list).
+NEWSCLEAN_FOLLOW_DEPTH = 2
+#: Pages (articles and link pages) requested per site at most.
+NEWSCLEAN_MAX_PAGES_PER_SITE = 10_000
+#: Sitemap and feed entries older than this are skipped: an ISO date/time (``2024-06-10``,
+#: naive = UTC+7) or an age (``36h``, ``7d``). Empty: no window.
+NEWSCLEAN_SINCE = ""
+
+# --- Cleaning and output ------------------------------------------------------------------
+#: Output dataset folder or .parquet file (the spider argument ``out`` takes precedence).
+NEWSCLEAN_OUT = ""
+#: Processes cleaning pages; 0 = one per CPU core.
+NEWSCLEAN_CLEAN_WORKERS = 0
+#: Seconds one page may take in process_html; beyond, it fails with reason ``timeout``.
+NEWSCLEAN_PAGE_TIMEOUT = 30.0
+NEWSCLEAN_MAX_ROWS_PER_FILE = 50_000
+NEWSCLEAN_MAX_BYTES_PER_FILE = 256 * 1024 * 1024
+#: Seconds between progress lines (0: none).
+NEWSCLEAN_PROGRESS_INTERVAL = 10.0
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

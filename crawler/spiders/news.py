@@ -1,0 +1,238 @@
+"""The ``news`` spider: discover article URLs of news sites and hand their pages to the pipeline.
+
+    scrapy crawl news -a site=vnexpress,https://example.vn/ -a out=data/crawl
+
+Discovery routes, per site (``seeds/sites.toml``, or a start URL: see ``crawler.sites``):
+robots.txt ``Sitemap:`` lines, sitemaps and sitemap indexes (news sitemaps included, with the
+NEWSCLEAN_SINCE window), RSS/Atom feeds, and link following inside the allowed domains,
+NEWSCLEAN_FOLLOW_DEPTH hops from a start page, sitemap or feed, at most
+NEWSCLEAN_MAX_PAGES_PER_SITE pages. Pages whose URL matches an article pattern become items;
+other pages are fetched for their links only (and only while there are hops left).
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urldefrag, urlsplit
+
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.sitemap import sitemap_urls_from_robots
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TimeoutError as TxTimeoutError
+from twisted.python.failure import Failure
+
+from crawler import signals as nc_signals
+from crawler.discovery import document_kind, gunzip_if_needed, parse_feed, parse_since, parse_sitemap
+from crawler.items import PageItem
+from crawler.sites import Site, resolve_sites
+
+ARTICLE_PRIORITY, INDEX_PRIORITY = 10, 20
+
+
+@dataclass
+class SiteState:
+    seen: set[str] = field(default_factory=set)
+    scheduled: int = 0
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short, countable name for why a request failed."""
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return f"http_{exc.response.status}"
+    if isinstance(exc, IgnoreRequest):
+        return "robots" if "robots" in str(exc).lower() else "ignored"
+    if isinstance(exc, (TxTimeoutError, TimeoutError)):
+        return "timeout"
+    if isinstance(exc, DNSLookupError):
+        return "dns"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection_refused"
+    return type(exc).__name__
+
+
+class NewsSpider(Spider):
+    name = "news"
+
+    def __init__(self, site: str | list[str] = "", out: str | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        targets = site if isinstance(site, list) else site.split(",")
+        self.targets = [t.strip() for t in targets if t.strip()]
+        self.out = out
+        if not self.targets:
+            raise ValueError("no site given: -a site=NAME|URL[,NAME|URL...]")
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> "NewsSpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.configure(crawler.settings)
+        crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
+        return spider
+
+    def configure(self, settings) -> None:
+        self.sites = resolve_sites(self.targets, settings.get("NEWSCLEAN_SITES_FILE") or None)
+        self.follow_depth = settings.getint("NEWSCLEAN_FOLLOW_DEPTH")
+        self.max_pages = settings.getint("NEWSCLEAN_MAX_PAGES_PER_SITE")
+        self.since = parse_since(settings.get("NEWSCLEAN_SINCE"))
+        self.max_size = settings.getint("DOWNLOAD_MAXSIZE")
+        self.obey_robots = settings.getbool("ROBOTSTXT_OBEY")
+        self.state = {site.name: SiteState() for site in self.sites}
+        self.allowed_domains = sorted({d for site in self.sites for d in site.allowed_domains})
+        self.link_extractors = {
+            site.name: LinkExtractor(allow_domains=site.allowed_domains, deny=site.deny_patterns, unique=True)
+            for site in self.sites}
+
+    # --- start -------------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        for site in self.sites:
+            for request in self.site_start_requests(site):
+                yield request
+
+    def site_start_requests(self, site: Site) -> Iterator[Request]:
+        for url in site.sitemaps:
+            yield self.index_request(site, url, self.parse_sitemap)
+        for url in site.feeds:
+            yield self.index_request(site, url, self.parse_feed)
+        for url in site.start_urls:
+            self.state[site.name].seen.add(urldefrag(url)[0])
+            yield self.index_request(site, url, self.parse_start)
+        if site.sitemaps_from_robots and not (self.obey_robots and self._has_start_request(site)):
+            # When robots.txt is obeyed, its Sitemap: lines come with the robots_parsed signal
+            # (no second fetch), which needs at least one request to the host.
+            yield self.index_request(site, self.robots_url(site), self.parse_robots)
+
+    @staticmethod
+    def _has_start_request(site: Site) -> bool:
+        return any(site.in_domain(url) for url in (*site.sitemaps, *site.feeds, *site.start_urls))
+
+    def robots_url(self, site: Site) -> str:
+        first = next((url for url in (*site.start_urls, *site.sitemaps, *site.feeds) if site.in_domain(url)), None)
+        if first:
+            parts = urlsplit(first)
+            return f"{parts.scheme}://{parts.netloc}/robots.txt"
+        return f"https://{site.allowed_domains[0]}/robots.txt"
+
+    def index_request(self, site: Site, url: str, callback, *, hops: int = 0) -> Request:
+        """A sitemap, feed, start page or robots.txt: always fetched, may live on another host."""
+        return Request(url, callback=callback, errback=self.index_failed, priority=INDEX_PRIORITY,
+                       meta={"site": site.name, "hops": hops, "allow_offsite": True})
+
+    # --- discovery callbacks -------------------------------------------------------------------
+
+    def site_of(self, response_or_request: Response | Request) -> Site:
+        name = response_or_request.meta["site"]
+        return next(site for site in self.sites if site.name == name)
+
+    def robots_parsed(self, robotparser: Any, request: Request) -> None:
+        """Schedule the robots.txt Sitemap: lines of the sites on this host."""
+        sitemaps = list(getattr(getattr(robotparser, "rp", None), "sitemaps", ()) or ())
+        for site in self.sites:
+            if site.sitemaps_from_robots and site.in_domain(request.url):
+                for url in sitemaps:
+                    self.crawler.engine.crawl(self.index_request(site, url, self.parse_sitemap))
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        site = self.site_of(response)
+        if response.status >= 400:
+            return
+        for url in sitemap_urls_from_robots(response.text, base_url=response.url):
+            yield self.index_request(site, url, self.parse_sitemap)
+
+    def parse_start(self, response: Response) -> Iterable[Any]:
+        """A start URL may be a page, a sitemap or a feed: look at what came back."""
+        kind = document_kind(gunzip_if_needed(response.body, self.max_size))
+        if kind == "sitemap":
+            return self.parse_sitemap(response)
+        if kind == "feed":
+            return self.parse_feed(response)
+        response.meta["article"] = self.site_of(response).is_article(response.url)
+        return self.parse_page(response)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        site = self.site_of(response)
+        kind, entries = parse_sitemap(gunzip_if_needed(response.body, self.max_size))
+        self.count(site, f"sitemaps/{kind or 'unreadable'}")
+        for url, when in entries:
+            if self.since and when and when < self.since:
+                self.count(site, "skipped/older_than_window")
+                continue
+            if kind == "index":
+                yield self.index_request(site, url, self.parse_sitemap)
+            else:
+                yield from self.page_request(site, url, "sitemap", hops=0, lastmod=when)
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        site = self.site_of(response)
+        self.count(site, "feeds")
+        for url, when in parse_feed(response.body):
+            if self.since and when and when < self.since:
+                self.count(site, "skipped/older_than_window")
+                continue
+            yield from self.page_request(site, response.urljoin(url), "feed", hops=0, lastmod=when)
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        site = self.site_of(response)
+        hops = response.meta.get("hops", 0)
+        is_article = response.meta.get("article", False) and site.in_domain(response.url)
+        self.crawler.signals.send_catch_log(nc_signals.url_fetched, url=response.url, site=site.name,
+                                            status=response.status, headers=response.headers)
+        if is_article:
+            self.count(site, "fetched")
+            yield PageItem(url=response.url, site=site.name, body=response.body,
+                           fetched_at=datetime.now(timezone.utc), status=response.status)
+        else:
+            self.count(site, "link_pages")
+        if site.follow_links and hops < self.follow_depth and isinstance(response, TextResponse):
+            for link in self.link_extractors[site.name].extract_links(response):
+                yield from self.page_request(site, link.url, "link", hops=hops + 1)
+
+    # --- page requests -------------------------------------------------------------------------
+
+    def page_request(self, site: Site, url: str, route: str, *, hops: int,
+                     lastmod: datetime | None = None) -> Iterator[Request]:
+        """The request for a page found by ``route``, unless out of bounds, seen or over the limit."""
+        url = urldefrag(url)[0]
+        state = self.state[site.name]
+        if not site.wants(url) or url in state.seen:
+            return
+        is_article = site.is_article(url)
+        if not is_article and (not site.follow_links or hops >= self.follow_depth):
+            return  # a link page is only worth fetching for links we would follow
+        if state.scheduled >= self.max_pages:
+            self.count(site, "skipped/page_limit")
+            return
+        state.seen.add(url)
+        state.scheduled += 1
+        if is_article:
+            self.count(site, "discovered")
+            self.count(site, f"discovered_by/{route}")
+            self.crawler.signals.send_catch_log(nc_signals.url_discovered, url=url, site=site.name, route=route,
+                                                lastmod=lastmod.isoformat() if lastmod else None)
+        yield Request(url, callback=self.parse_page, errback=self.page_failed,
+                      priority=ARTICLE_PRIORITY if is_article else 0,
+                      meta={"site": site.name, "hops": hops, "article": is_article, "route": route})
+
+    # --- failures ------------------------------------------------------------------------------
+
+    def page_failed(self, failure: Failure) -> None:
+        request = failure.request
+        site, reason = self.site_of(request), failure_reason(failure)
+        kind = "skipped" if reason == "robots" else "failed"
+        self.count(site, f"{kind}/{reason}" if request.meta.get("article") else f"link_pages_{kind}/{reason}")
+        self.crawler.signals.send_catch_log(nc_signals.url_failed, url=request.url, site=site.name, reason=reason)
+        self.logger.info("%s %s: %s", kind, request.url, reason)
+
+    def index_failed(self, failure: Failure) -> None:
+        request = failure.request
+        site, reason = self.site_of(request), failure_reason(failure)
+        self.count(site, f"index_failed/{reason}")
+        self.logger.warning("could not read %s: %s", request.url, reason)
+
+    def count(self, site: Site, key: str) -> None:
+        self.crawler.stats.inc_value(f"newsclean/{site.name}/{key}")
