@@ -132,7 +132,8 @@ def check_raw(html: str | bytes, max_bytes: int) -> Dropped | None:
     if isinstance(head, bytes):
         if not head.strip():
             return Dropped("empty")
-        if head.lstrip().startswith(_MAGIC) or head.count(b"\x00") > len(head) // 100 and not _utf16_without_bom(head):
+        wide = head.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(head)  # UTF-16/32 text is full of NULs
+        if head.lstrip().startswith(_MAGIC) or head.count(b"\x00") > len(head) // 100 and not wide:
             return Dropped("binary", repr(head[:8]))
     else:
         if not head.strip():

@@ -297,7 +297,7 @@ def extract_metadata(tree: HtmlElement, url: str | None, is_lead: Callable[[Html
     lead_element = find_lead(tree, headline, is_lead)
     canonical = canonical_url(tree, meta, url)
     return PageMeta(
-        title=h1_text or (references[0] if references[:1] != [title_tag] else _title_from_title_tag(title_tag)),
+        title=h1_text or (references[0] if references and references[0] != title_tag else _title_from_title_tag(title_tag)),
         headline=headline,
         lead=normalize_line(lead_element.text_content()) if lead_element is not None else None,
         lead_element=lead_element,
