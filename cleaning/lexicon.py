@@ -9,6 +9,9 @@ from functools import lru_cache
 from pathlib import Path
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.toml")
+MAX_CLUTTER_CHARS = 200   # longer lines are checked only at their ends (captions, footers)
+PREFIX_CHARS = 100
+MAX_PHRASE_WORDS = 12     # lexicon phrases and bylines are shorter than this
 
 # Symbols that decorate headings and list items: "» Tin liên quan:", "| Xem thêm", "• Đọc thêm".
 _EDGE_SYMBOLS = re.compile(r"^[\s\W_]+|[\s\W_]+$")
@@ -29,7 +32,8 @@ def fold(line: str) -> str:
 
     The key has the same length as the line, so a match in the key is a span of the line.
     """
-    return line.lower().translate(_FOLD_TABLE)
+    lower = line.lower()
+    return lower if lower.isascii() else lower.translate(_FOLD_TABLE)
 
 
 def heading_key(line: str) -> str:
@@ -55,21 +59,32 @@ class TextLexicon:
     caption_credit: re.Pattern[str] | None
     byline_patterns: tuple[re.Pattern[str], ...]
 
-    def is_related_heading(self, line: str) -> bool:
-        return heading_key(line) in self.related_headings
-
-    def is_boilerplate(self, line: str) -> bool:
-        return heading_key(line) in self.boilerplate_phrases or _matches(self.boilerplate_patterns, fold(line))
-
-    def is_footer(self, line: str) -> bool:
-        return heading_key(line) in self.footer_phrases or _matches(self.footer_patterns, fold(line))
-
-    def has_photo_credit(self, line: str) -> bool:
-        return _matches(self.caption_credit, fold(line))
-
-    def byline_name(self, line: str) -> str | None:
-        """The author a byline line names ("" when it names none), None when it is no byline."""
+    def classify(self, line: str) -> str | None:
+        """Which clutter family a normalized line belongs to: ``related_heading``, ``footer``,
+        ``boilerplate``, ``caption``, ``byline``; None for none."""
+        if len(line) > MAX_CLUTTER_CHARS:
+            # Long lines are text, but a caption ends in a credit and a footer may run on.
+            if _matches(self.footer_patterns, fold(line[:PREFIX_CHARS])):
+                return "footer"
+            return "caption" if _matches(self.caption_credit, fold(line[-PREFIX_CHARS:])) else None
         key = fold(line)
+        short = key.count(" ") < MAX_PHRASE_WORDS
+        phrase = _EDGE_SYMBOLS.sub("", key) if short else ""
+        if phrase in self.related_headings:
+            return "related_heading"
+        if phrase in self.footer_phrases or _matches(self.footer_patterns, key):
+            return "footer"
+        if phrase in self.boilerplate_phrases or _matches(self.boilerplate_patterns, key):
+            return "boilerplate"
+        if _matches(self.caption_credit, key):
+            return "caption"
+        if short and self.byline_name(line, key) is not None:
+            return "byline"
+        return None
+
+    def byline_name(self, line: str, key: str | None = None) -> str | None:
+        """The author a byline line names ("" when it names none), None when it is no byline."""
+        key = key or fold(line)
         for pattern in self.byline_patterns:
             match = pattern.search(key)
             if match:

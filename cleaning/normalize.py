@@ -7,22 +7,35 @@ import unicodedata
 
 # C0/C1 controls except tab and newline, plus lone surrogates, zero-width and bidi marks.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufffe\uffff]")
-_SPACE = re.compile(r"[^\S\n]+")  # any whitespace but newline (incl. NBSP, ideographic space)
 
-# Combining tone marks in NFD: grave, acute, tilde, hook above, dot below.
-_TONES = "\u0300\u0301\u0303\u0309\u0323"
-# An open syllable ending in oa/oe/uy whose tone sits on the last vowel ("hoà", "khoẻ", "thuý"):
-# the other convention puts it on the first ("hòa", "khỏe", "thúy"). Word-final only, because
-# with a final consonant ("hoàng", "tuyết") both conventions agree.
-_TONE_ON_SECOND = re.compile(
-    rf"(?<![qQ])([oOuU])([aAeEyY])([{_TONES}])(?![^\W\d_]|[\u0300-\u036f])"
-)
+# Vietnamese writes open syllables ending in oa/oe/uy with the tone mark on the last vowel
+# ("hoà", "khoẻ", "thuý") or on the first ("hòa", "khỏe", "thúy"). Keys fold the first form into
+# the second. Word-final only: with a final consonant ("hoàng", "tuyết") both agree; "qu" is a
+# consonant, so "quý" is left alone.
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
+
+
+def _tone_moves() -> dict[str, str]:
+    moves = {}
+    for first in "oOuU":
+        for second in ("aAeE" if first in "oO" else "yY"):
+            for tone in _TONES:
+                toned_second = unicodedata.normalize("NFC", second + tone)
+                moves[first + toned_second] = unicodedata.normalize("NFC", first + tone) + second
+    return moves
+
+
+_TONE_MOVES = _tone_moves()
+_TONE_ON_SECOND = re.compile(rf"(?<![qQ])(?:{'|'.join(_TONE_MOVES)})(?![^\W\d_])")
 
 
 def normalize_line(line: str) -> str:
     """NFC, controls removed, runs of whitespace folded to one space, ends stripped."""
-    line = _CONTROL.sub("", unicodedata.normalize("NFC", line))
-    return _SPACE.sub(" ", line).strip()
+    if not unicodedata.is_normalized("NFC", line):
+        line = unicodedata.normalize("NFC", line)
+    if not line.isprintable():  # cheap test; the regex runs only when there is something to remove
+        line = _CONTROL.sub("", line)
+    return " ".join(line.split())
 
 
 def normalize_text(text: str) -> str:
@@ -31,9 +44,8 @@ def normalize_text(text: str) -> str:
 
 
 def fold_tone_marks(text: str) -> str:
-    """Put Vietnamese tone marks on one convention (the first vowel of open oa/oe/uy)."""
-    nfd = unicodedata.normalize("NFD", text)
-    return unicodedata.normalize("NFC", _TONE_ON_SECOND.sub(r"\1\3\2", nfd))
+    """Put Vietnamese tone marks on one convention (the first vowel of open oa/oe/uy). NFC in, NFC out."""
+    return _TONE_ON_SECOND.sub(lambda match: _TONE_MOVES[match.group()], text)
 
 
 def hash_key(text: str) -> str:

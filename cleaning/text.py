@@ -98,18 +98,19 @@ class _Page:
         return 0 <= i < len(self.lines) and self.labels[i] is None and self.body[i]
 
     def label_from_lexicon(self) -> None:
-        lex = self.lexicon
         for i, line in enumerate(self.lines):
-            if lex.is_related_heading(line):
-                self.labels[i] = Label.HEADING
-            elif lex.is_footer(line):
-                self.labels[i] = Label.FOOTER
-            elif lex.is_boilerplate(line):
-                self.labels[i] = Label.BOILERPLATE
-            elif lex.has_photo_credit(line):
-                self.labels[i] = Label.CAPTION
-            elif word_count(line) <= 12 and lex.byline_name(line) is not None:
-                self.labels[i] = Label.BYLINE
+            family = self.lexicon.classify(line)
+            if family:
+                self.labels[i] = Label(family)
+
+    def label_repeated_paragraphs(self) -> None:
+        """A paragraph seen before (a pull quote, an image's alt text) is not article text again."""
+        seen: set[str] = set()
+        for i, line in enumerate(self.lines):
+            if self.body[i] and self.free(i):
+                if line in seen:
+                    self.labels[i] = Label.REPEATED
+                seen.add(line)
 
     def label_related_blocks(self) -> None:
         """The headlines, repeated headlines and teasers that follow a related-article heading."""
@@ -133,17 +134,23 @@ class _Page:
                 return
             self.labels[j] = Label.RELATED
 
-    def label_repeated_links(self, title: str | None) -> None:
-        """Headlines that stand twice on the page are links, and the paragraph under one a teaser."""
+    def label_repeated_links(self, first: int, last: int, title: str | None) -> None:
+        """Inside the article: headlines that stand twice on the page are links, a paragraph under one a teaser."""
         counts = Counter(self.lines)
-        for i, line in enumerate(self.lines):
+        for i in range(first, last + 1):
+            line = self.lines[i]
             if self.free(i) and counts[line] > 1 and is_headline_like(line) and line != title:
                 self.labels[i] = Label.REPEATED
-                if word_count(line) >= MIN_LINK_WORDS and self.free_body(i + 1) and not self._body_at(i + 2):
+                if word_count(line) >= MIN_LINK_WORDS and self.free_body(i + 1) and not self._body_near(i + 2):
                     self.labels[i + 1] = Label.REPEATED
 
-    def _body_at(self, i: int) -> bool:
-        return i < len(self.lines) and self.body[i]
+    def _body_near(self, i: int) -> bool:
+        """Is one of the two lines from ``i`` on paragraph-shaped (whatever its label)?"""
+        return any(self.body[i : i + 2])
+
+    def last_body(self, first: int, last: int) -> int:
+        """The last unlabelled paragraph in first..last (labels may have changed since ``core``)."""
+        return next((i for i in range(last, first - 1, -1) if self.free_body(i)), last)
 
     def label_link_runs(self) -> None:
         """Three or more headline-like lines in a row, with no paragraph among them: a link list."""
@@ -182,21 +189,24 @@ class _Page:
         """The headline: the nearest headline-like line above the first paragraph."""
         for i in range(first - 1, max(first - 1 - TITLE_LOOKBACK, -1), -1):
             line = self.lines[i]
-            if self.labels[i] not in (None, Label.REPEATED) or is_list_item(line) or looks_like_name(line):
+            if self.labels[i] is not None or is_list_item(line) or looks_like_name(line):
                 continue
             if is_headline_like(line) and word_count(line) >= MIN_TITLE_WORDS:
                 return i
         return None
 
     def find_author(self, above: range, below: range) -> str | None:
-        for i in [*above, *below]:
-            name = self.lexicon.byline_name(self.lines[i]) if self.labels[i] is Label.BYLINE else None
+        """A byline or a bare name between headline and lead, else a byline under the article."""
+        for i in above:
+            name = self._byline(i)
+            if name is None and self.free(i) and looks_like_name(self.lines[i]):
+                name = self.lines[i]
             if name:
                 return name
-        for i in above:
-            if self.labels[i] in (None, Label.REPEATED) and looks_like_name(self.lines[i]):
-                return self.lines[i]
-        return None
+        return next(filter(None, map(self._byline, below)), None)
+
+    def _byline(self, i: int) -> str | None:
+        return self.lexicon.byline_name(self.lines[i]) if self.labels[i] is Label.BYLINE else None
 
 
 def _keep(page: _Page, i: int, title: str | None, keep_captions: bool) -> bool:
@@ -226,16 +236,18 @@ def clean_lines(
     """
     page = _Page(lines, lexicon or load_text_lexicon())
     page.label_from_lexicon()
+    page.label_repeated_paragraphs()
     page.label_related_blocks()
-    page.label_repeated_links(title_hint)
     page.label_link_runs()
-    n = len(page.lines)
     span = page.core() if page_dump else None
     first, last = span if span else (0, _footer_start(page) - 1)
-    title_index = page.find_title(first) if page_dump and span and not title_hint else None
+    title_index = page.find_title(first) if span and not title_hint else None
     title = title_hint or (page.lines[title_index] if title_index is not None else None)
+    page.label_repeated_links(first, last, title)
+    if span:
+        last = page.last_body(first, last)
     above = range(title_index + 1 if title_index is not None else max(first - TITLE_LOOKBACK, 0), first)
-    below = range(last + 1, min(last + 1 + AUTHOR_LOOKAHEAD, n))
+    below = range(last + 1, min(last + 1 + AUTHOR_LOOKAHEAD, len(page.lines)))
     paragraphs = _unique(page.lines[i] for i in range(first, last + 1) if _keep(page, i, title, keep_captions))
     return Article(title=title, author=page.find_author(above, below), paragraphs=paragraphs)
 

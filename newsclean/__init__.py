@@ -1,0 +1,1 @@
+"""newsclean's command line; the library is ``cleaning`` and the Scrapy project is ``crawler``."""

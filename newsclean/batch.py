@@ -1,0 +1,56 @@
+"""Cleaning files into a Parquet dataset: the work behind ``newsclean clean``."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from tqdm import tqdm
+
+from cleaning.charset import decode_html
+from cleaning.document import Document, Dropped
+from cleaning.html import process_html
+from cleaning.parquet import DatasetWriter
+from cleaning.pipeline import Outcomes
+from cleaning.sources import MAX_FILE_BYTES, InputFile, find_inputs, read_input
+from cleaning.text import process_text
+
+log = logging.getLogger(__name__)
+
+
+def clean_file(item: InputFile, max_bytes: int = MAX_FILE_BYTES) -> Document | Dropped:
+    """One input file -> a Document, or Dropped with the reason. Never raises for bad input."""
+    data = read_input(item, max_bytes)
+    if isinstance(data, Dropped):
+        return data
+    if item.kind == "html":
+        result = process_html(data, source=item.source)
+    else:
+        result = process_text(decode_html(data).text, item.source)
+    if isinstance(result, Document):
+        result.url = None  # files have no canonical URL; their id is the source path's hash
+    return result
+
+
+def clean_paths(
+    paths: Iterable[Path],
+    out: Path,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+    max_rows: int = 50_000,
+    progress: bool = True,
+) -> Outcomes:
+    """Clean every input under ``paths`` into the dataset ``out``; return the outcome counts."""
+    outcomes = Outcomes()
+    items = list(find_inputs(list(paths)))
+    with DatasetWriter(out, max_rows=max_rows) as writer:
+        for item in tqdm(items, desc="clean", unit="file", disable=not progress):
+            try:
+                result = clean_file(item, max_bytes)
+            except Exception as error:  # a bug on one input must not end the batch: count it
+                log.exception("failed on %s", item.path)
+                result = Dropped("error", f"{type(error).__name__}: {error}")
+            outcomes.record(result, item.source)
+            if isinstance(result, Document):
+                writer.write(result)
+    return outcomes

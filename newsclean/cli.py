@@ -1,0 +1,53 @@
+"""``newsclean``: clean files, crawl sites, show crawl state. Every command has --help."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from cleaning.sources import MAX_FILE_BYTES
+from newsclean.batch import clean_paths
+
+log = logging.getLogger("newsclean")
+
+
+@click.group()
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+def main(verbose: int) -> None:
+    """Turn news pages and text dumps into clean article text in Parquet."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--out", required=True, type=click.Path(path_type=Path),
+              help="Parquet dataset folder, or a file ending in .parquet.")
+@click.option("--max-file-bytes", default=MAX_FILE_BYTES, show_default=True,
+              help="Larger files are skipped and counted as too_large.")
+@click.option("--max-rows", default=50_000, show_default=True, help="Rows per Parquet file.")
+@click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
+def clean(paths: tuple[Path, ...], out: Path, max_file_bytes: int, max_rows: int, progress: bool) -> None:
+    """Clean .txt/.html/.htm(.gz) files and folders into the Parquet dataset OUT."""
+    try:
+        outcomes = clean_paths(paths, out, max_bytes=max_file_bytes, max_rows=max_rows, progress=progress)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {out}: {error}") from error
+    click.echo(f"clean: {sum(outcomes.values())} inputs: {outcomes.summary() or 'none'} -> {out}")
+
+
+@main.command()
+@click.option("-o", "--out", default=Path("data"), show_default=True, type=click.Path(path_type=Path),
+              help="Folder for the two demo datasets (seeds/ and demo/).")
+@click.option("--seeds", default=Path("seeds"), show_default=True, type=click.Path(path_type=Path),
+              help="Folder of text dumps to clean.")
+def demo(out: Path, seeds: Path) -> None:
+    """The main job on its embedded default: clean seeds/ and crawl the bundled offline demo site."""
+    from newsclean.crawl_cmd import crawl_demo
+
+    ctx = click.get_current_context()
+    ctx.invoke(clean, paths=(seeds,), out=out / "seeds", max_file_bytes=MAX_FILE_BYTES, max_rows=50_000, progress=True)
+    code = crawl_demo(out / "demo")
+    if code:
+        raise click.ClickException(f"demo crawl failed with exit code {code}")

@@ -1,0 +1,136 @@
+"""clean_text on the seeds, on whole-page dumps of the devset, and on each clutter family."""
+from __future__ import annotations
+
+from statistics import mean
+
+import pytest
+
+from cleaning import clean_text
+from cleaning.metrics import shingle_f1
+from tests.cleaning.pagedump import page_dump
+from tests.conftest import SEEDS, SEEDS_GOLD, render
+
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
+
+
+@pytest.mark.parametrize("seed", SEED_FILES, ids=lambda p: p.stem)
+def test_seed_matches_gold(seed):
+    doc = clean_text(seed.read_text(), seed.name)
+    assert shingle_f1(render(doc), (SEEDS_GOLD / seed.name).read_text()) >= 0.98
+
+
+def test_clean_seed_comes_through_untouched():
+    seed = next(p for p in SEED_FILES if p.name.startswith("000_"))
+    doc = clean_text(seed.read_text())
+    assert doc.title is None
+    assert doc.text == "\n".join(line.strip() for line in seed.read_text().splitlines() if line.strip())
+
+
+def test_devset_page_dumps_score_at_least_095(devset_pages):
+    scores = {name: shingle_f1(render(clean_text(page_dump(html))), gold) for name, html, gold in devset_pages}
+    assert mean(scores.values()) >= 0.95, scores
+    assert min(scores.values()) >= 0.9, scores
+
+
+def article(*body: str) -> list[str]:
+    return [
+        "Trang chủ", "Thời sự", "Thế giới",
+        "Hà Nội khởi công tuyến đường sắt đô thị mới",
+        *body,
+    ]
+
+
+BODY = [
+    "Sáng nay, thành phố Hà Nội đã tổ chức lễ khởi công tuyến đường sắt đô thị số 5 với tổng chiều dài gần 40 km.",
+    "Theo kế hoạch, tuyến đường sẽ được đưa vào vận hành thương mại sau năm năm xây dựng và kết nối nhiều quận.",
+    "Đại diện chủ đầu tư cho biết các gói thầu chính đã được lựa chọn và công trường sẽ làm việc ba ca mỗi ngày.",
+]
+
+
+def clean(lines: list[str]):
+    return clean_text("\n".join(lines))
+
+
+def test_headline_found_above_the_lead_and_menus_dropped():
+    doc = clean(article(*BODY))
+    assert doc.title == "Hà Nội khởi công tuyến đường sắt đô thị mới"
+    assert doc.text.splitlines() == BODY
+
+
+@pytest.mark.parametrize("heading", ["Đọc thêm", "TIN LIÊN QUAN", "Xem thêm:", "Bài liên quan", "Tin cùng chuyên mục",
+                                     "Có thể bạn quan tâm", "Tin mới nhất", "Read more", "Related"])
+def test_related_block_with_headlines_and_teasers_removed(heading):
+    block = [
+        heading,
+        "Giá vàng hôm nay tăng mạnh trên thị trường thế giới",
+        "Giá vàng hôm nay tăng mạnh trên thị trường thế giới",
+        "Giá vàng thế giới tăng vọt trong phiên giao dịch sáng nay khi đồng USD suy yếu mạnh so với các đồng tiền khác.",
+        "Mưa lớn gây ngập nhiều tuyến phố ở miền Trung",
+        "Mưa lớn kéo dài từ đêm qua đã khiến nhiều tuyến phố tại các tỉnh miền Trung bị ngập sâu ...",
+    ]
+    doc = clean(article(*BODY, *block))
+    assert doc.text.splitlines() == BODY
+
+
+def test_related_box_inside_the_body_removed_and_body_after_it_kept():
+    links = ["Hộ kinh doanh phải kê khai tất cả tài khoản nhận tiền bán hàng từ tháng sau",
+             "Chính phủ quy định chi tiết ngưỡng doanh thu miễn thuế với hộ kinh doanh",
+             "Cách kê khai và nộp thuế cho cá nhân và hộ kinh doanh nhỏ lẻ"]
+    doc = clean(article(BODY[0], *links, BODY[1], BODY[2]))
+    assert doc.text.splitlines() == BODY
+
+
+def test_link_bullets_under_the_headline_removed():
+    bullets = ["- Tòa án tuyên phạt bị cáo 3 năm tù giam", "- Cảnh sát bắt giữ 600 người biểu tình trái phép"]
+    doc = clean(["Ngoại trưởng hai nước lần đầu điện đàm", *bullets, *BODY])
+    assert doc.title == "Ngoại trưởng hai nước lần đầu điện đàm"
+    assert doc.text.splitlines() == BODY
+
+
+def test_follow_share_comment_and_footer_lines_removed():
+    clutter = ["Theo dõi Baoquocte.vn trên", "Chia sẻ", "Bình luận (0)", "Tối đa: 1500 ký tự",
+               "Gửi bình luận", "Follow us on Facebook"]
+    doc = clean(article(BODY[0], *clutter, BODY[1], BODY[2], "Phiên bản di động", "Bản quyền thuộc về Báo X."))
+    assert doc.text.splitlines() == BODY
+
+
+def test_captions_with_photo_credit_removed_and_headline_repeat_dropped():
+    doc = clean(article(BODY[0], "Hà Nội khởi công tuyến đường sắt đô thị mới",
+                        "Lãnh đạo thành phố dự lễ khởi công. Ảnh: TTXVN |",
+                        "Công nhân làm việc trên công trường vào sáng nay. (Nguồn: AFP)", BODY[1], BODY[2]))
+    assert doc.text.splitlines() == BODY
+
+
+def test_byline_recorded_as_author_and_not_kept_in_text():
+    doc = clean(["Hà Nội khởi công tuyến đường sắt đô thị mới", "Thế Việt", *BODY, "Hà Thu (tổng hợp)"])
+    assert doc.author == "Thế Việt"
+    assert doc.text.splitlines() == BODY
+    doc = clean(["Hà Nội khởi công tuyến đường sắt đô thị mới", *BODY, "Hà Thu (tổng hợp)"])
+    assert doc.author == "Hà Thu"
+
+
+def test_subheadings_and_lists_inside_the_article_kept():
+    lines = [BODY[0], "Những điểm mới đáng chú ý", BODY[1],
+             "- Người dân được miễn phí vé trong tháng đầu tiên vận hành;", "- Học sinh được giảm nửa giá vé.", BODY[2]]
+    doc = clean(article(*lines))
+    assert doc.text.splitlines() == lines
+
+
+def test_english_clutter_removed():
+    body = ["The city council approved the new transit plan on Monday after months of public hearings and debate.",
+            "Construction is expected to begin next spring, officials said, with the first line opening in 2030.",
+            "Critics argue that the budget is too optimistic and that ridership estimates were inflated."]
+    lines = ["Home", "News", "City council approves transit plan", "By Jane Doe", *body,
+             "Share this article", "Related stories", "Mayor announces new budget priorities for next year",
+             "Transit ridership rebounds after the pandemic slump", "Copyright 2026 The Daily News. All rights reserved."]
+    doc = clean_text("\n".join(lines))
+    assert doc.title == "City council approves transit plan"
+    assert doc.author == "Jane Doe"
+    assert doc.text.splitlines() == body
+    assert doc.language == "en"
+
+
+def test_nothing_left_is_none():
+    assert clean_text("") is None
+    assert clean_text(" \n\t\n") is None
+    assert clean_text("Chia sẻ\nBình luận (0)\nPhiên bản di động") is None
