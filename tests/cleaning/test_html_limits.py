@@ -1,0 +1,25 @@
+"""HtmlPool: per-page time limit in long-lived workers, timed-out workers replaced, none leaked."""
+from __future__ import annotations
+
+import psutil
+
+from cleaning import Document, Dropped
+from cleaning.limits import HtmlPool
+from tests.cleaning.test_html import page
+
+
+def test_pool_results_timeout_and_no_leak():
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}
+    html = page().encode("utf-8")
+    with HtmlPool(workers=2, timeout=30) as pool:
+        results = list(pool.map([(html, None, None), (b"", None, None), (html, "https://a.vn/x.html", None)]))
+        assert isinstance(results[0], Document) and isinstance(results[2], Document)
+        assert isinstance(results[1], Dropped) and results[1].reason == "empty"
+        pool.timeout = 0.0001
+        assert pool.process(html) == Dropped("timeout", "over 0.0001 s")
+        assert pool.replaced == 1
+        pool.timeout = 30
+        assert isinstance(pool.process(html), Document)  # the replacement worker serves
+    after = {p.pid for p in me.children(recursive=True) if p.is_running() and p.status() != psutil.STATUS_ZOMBIE}
+    assert after - before <= {p.pid for p in me.children() if "resource_tracker" in " ".join(p.cmdline())}
