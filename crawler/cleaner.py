@@ -1,95 +1,58 @@
-"""process_html in a pool of worker processes, under a per-page time limit, awaitable from Scrapy.
+"""process_html off the reactor: ``cleaning.limits.HtmlPool`` workers, awaitable from Scrapy.
 
-A stop-gap until ``cleaning.limits`` (the shared timeout-bounded pool) lands; the pipeline
-only uses ``CleanerPool.clean`` and ``close``.
-
-The limit is enforced twice: inside the worker by SIGALRM (the page becomes
-``Dropped("timeout")`` and the worker lives on), and in the parent by a deadline a little
-later (a worker stuck in C code is killed and the pool re-created).
+``HtmlPool.process`` blocks its caller, and one pool belongs to one thread, so each of
+``workers`` threads owns an ``HtmlPool(workers=1)``: a thread sends a page to its process and
+waits on the pipe (the GIL is free meanwhile), the event loop awaits the thread's future. The
+per-page time limit is HtmlPool's: an overrunning worker is killed and replaced, the page
+becomes ``Dropped("timeout")``.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
-import signal
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from cleaning.document import Document, Dropped
+from cleaning.limits import HtmlPool
 
 log = logging.getLogger(__name__)
 
 #: Reasons that mean "the page could not be processed" rather than "no article in it".
 FAILURE_REASONS = frozenset({"timeout", "error", "worker_crashed"})
-PARENT_GRACE = 5.0  # seconds the parent waits beyond the worker's own limit
-
-
-class PageTimeout(Exception):
-    pass
-
-
-def _on_alarm(signum, frame) -> None:
-    raise PageTimeout
-
-
-def _init_worker() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    signal.signal(signal.SIGALRM, _on_alarm)
-    import cleaning.html  # noqa: F401  (import the extractor once, not on the first page)
-
-
-def clean_page(body: bytes, url: str, timeout: float) -> Document | Dropped:
-    """Runs in a worker: process_html under a SIGALRM deadline; errors become Dropped."""
-    from cleaning.html import process_html
-
-    signal.setitimer(signal.ITIMER_REAL, timeout)
-    try:
-        return process_html(body, url=url, source=url)
-    except PageTimeout:
-        return Dropped("timeout", f"process_html took more than {timeout:g} s")
-    except Exception as exc:  # noqa: BLE001 - any bug in one page must not stop the crawl
-        return Dropped("error", f"{type(exc).__name__}: {exc}")
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 class CleanerPool:
-    """``await pool.clean(body, url)`` -> Document | Dropped, never raises for a bad page."""
+    """``await pool.clean(body, url)`` -> Document | Dropped; never raises for a bad page."""
 
-    def __init__(self, workers: int = 0, timeout: float = 30.0, max_tasks_per_child: int = 2000) -> None:
+    def __init__(self, workers: int = 0, timeout: float = 30.0) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.timeout = timeout
-        self.max_tasks_per_child = max_tasks_per_child
-        self._executor = self._start()
+        self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="newsclean-clean")
+        self._local = threading.local()
+        self._pools: list[HtmlPool] = []
+        self._lock = threading.Lock()
 
-    def _start(self) -> ProcessPoolExecutor:
-        # spawn: the parent runs an event loop and threads, which fork would copy half-way.
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker, max_tasks_per_child=self.max_tasks_per_child)
+    def _pool(self) -> HtmlPool:
+        """The calling thread's own HtmlPool (started on its first page)."""
+        pool = getattr(self._local, "pool", None)
+        if pool is None:
+            pool = self._local.pool = HtmlPool(workers=1, timeout=self.timeout)
+            with self._lock:
+                self._pools.append(pool)
+        return pool
+
+    def _clean_blocking(self, body: bytes, url: str) -> Document | Dropped:
+        return self._pool().process(body, url=url, source=url)
 
     async def clean(self, body: bytes, url: str) -> Document | Dropped:
         loop = asyncio.get_running_loop()
-        executor = self._executor
-        try:
-            future = loop.run_in_executor(executor, clean_page, body, url, self.timeout)
-            return await asyncio.wait_for(future, self.timeout + PARENT_GRACE)
-        except asyncio.TimeoutError:
-            log.warning("worker stuck on %s: restarting the cleaning pool", url)
-            self._restart(executor)
-            return Dropped("timeout", "worker did not answer; killed")
-        except BrokenProcessPool:
-            self._restart(executor)
-            return Dropped("worker_crashed", "a cleaning process died")
-
-    def _restart(self, broken: ProcessPoolExecutor) -> None:
-        if broken is not self._executor:
-            return  # another page already restarted it
-        for process in list(getattr(broken, "_processes", {}).values()):
-            process.kill()
-        broken.shutdown(wait=False, cancel_futures=True)
-        self._executor = self._start()
+        return await loop.run_in_executor(self._threads, self._clean_blocking, body, url)
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        self._threads.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            for pool in self._pools:
+                pool.close()
+            self._pools.clear()

@@ -1,0 +1,121 @@
+"""``newsclean crawl URL|SITE... -o OUT [-s NAME=VALUE ...]``: the news spider, from the command line.
+
+Registered in ``newsclean.cli`` with ``from newsclean.crawl_cmd import crawl``; also runnable
+as ``python -m newsclean.crawl_cmd``. ``crawl_demo(out)`` serves the bundled demo site on
+127.0.0.1 and crawls it (for ``make demo``).
+"""
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import click
+
+log = logging.getLogger(__name__)
+
+DEMO_SITE = Path(__file__).resolve().parent.parent / "crawler" / "demo" / "site"
+#: A run that ends for one of these reasons did its job (a page limit is a normal end).
+OK_FINISH_REASONS = ("finished", "closespider_")
+#: The demo server is ours and local: no need to wait between requests.
+DEMO_SETTINGS = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0", "NEWSCLEAN_PROGRESS_INTERVAL": "2"}
+
+
+def parse_overrides(pairs: Sequence[str]) -> dict[str, str]:
+    """``["NAME=VALUE", ...]`` -> {NAME: VALUE}, as ``scrapy crawl -s`` takes them."""
+    overrides = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="-s")
+        overrides[name.strip()] = value
+    return overrides
+
+
+def crawl_settings(overrides: Mapping[str, str]):
+    """crawler.settings, then the overrides: the same settings wherever the command runs from."""
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.update(dict(overrides), priority="cmdline")
+    return settings
+
+
+def run_crawl(targets: Sequence[str], out: Path, overrides: Mapping[str, str] | None = None) -> int:
+    """Crawl ``targets`` (site names or start URLs) into ``out``; print a summary; exit code.
+
+    Starts the Twisted reactor, which cannot be restarted: once per process.
+    """
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.extensions import format_site, site_counts
+    from crawler.sites import resolve_sites
+    from crawler.spiders.news import NewsSpider
+
+    settings = crawl_settings(overrides or {})
+    try:
+        resolve_sites(list(targets), settings.get("NEWSCLEAN_SITES_FILE") or None)
+    except (ValueError, OSError) as error:
+        raise click.UsageError(str(error)) from error
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(NewsSpider)
+    errors: list[str] = []
+    deferred = process.crawl(crawler, site=list(targets), out=str(out))
+    deferred.addErrback(lambda failure: errors.append(failure.getErrorMessage()))
+    process.start()
+
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    reason = str(stats.get("finish_reason", "did not start"))
+    for site, counts in sorted(site_counts(stats).items()):
+        click.echo(format_site(site, counts))
+    click.echo(f"crawl {reason}: {stats.get('item_scraped_count', 0)} articles cleaned, "
+               f"{stats.get('response_received_count', 0)} responses, output {out}")
+    if errors or not reason.startswith(OK_FINISH_REASONS):
+        click.echo(f"crawl failed: {'; '.join(errors) or reason}", err=True)
+        return 1
+    return 0
+
+
+@click.command("crawl")
+@click.argument("targets", nargs=-1, required=True, metavar="URL|SITE...")
+@click.option("-o", "--out", required=True, type=click.Path(path_type=Path),
+              help="Parquet dataset folder, or a file ending in .parquet.")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Scrapy or NEWSCLEAN_* setting override (repeatable), e.g. -s NEWSCLEAN_FOLLOW_DEPTH=1.")
+def crawl(targets: tuple[str, ...], out: Path, overrides: tuple[str, ...]) -> None:
+    """Discover and fetch news articles, clean them, write them to Parquet.
+
+    Each target is a site name from seeds/sites.toml (e.g. vnexpress, tuoitre, dantri) or a
+    start URL (its host is then the allowed domain). Discovery follows robots.txt sitemaps,
+    sitemap indexes, news sitemaps, RSS/Atom feeds and in-site links. Progress is logged per
+    site; the summary counts discovered, fetched, written, skipped and failed pages by reason.
+    Exits non-zero only when the run itself failed.
+    """
+    sys.exit(run_crawl(targets, out, parse_overrides(overrides)))
+
+
+def crawl_demo(out: Path) -> int:
+    """Serve the bundled demo site on 127.0.0.1 (ephemeral port) and crawl it into ``out``.
+
+    The crawl runs in a child process (the Twisted reactor starts once per process), so this
+    can be called from anywhere, any number of times. Returns the crawl's exit code.
+    """
+    server = subprocess.Popen([sys.executable, "-m", "crawler.demo.server", str(DEMO_SITE),
+                               "--log", str(Path(out).with_name(Path(out).name + "-requests.log"))],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(server.stdout.readline())
+        command = [sys.executable, "-m", "newsclean.crawl_cmd", f"http://127.0.0.1:{port}/", "-o", str(out)]
+        for name, value in DEMO_SETTINGS.items():
+            command += ["-s", f"{name}={value}"]
+        return subprocess.call(command)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+if __name__ == "__main__":
+    crawl()
