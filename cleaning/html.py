@@ -23,7 +23,6 @@ Steps of ``process_html`` (each drop has a counted reason):
 from __future__ import annotations
 
 import gzip
-import inspect
 import re
 import tomllib
 from collections import Counter
@@ -57,8 +56,6 @@ _STRIPPED_TAGS = ("script", "style", "noscript", "template", "svg", "math", "ifr
 _RIGHT_ALIGNED = re.compile(r"text-align\s*:\s*right", re.IGNORECASE)
 _PARENTHESIS = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
 
-# cleaning.text.clean_lines: the lines are an extractor's output, not a whole-page dump.
-_EXTRACTOR_OUTPUT = {"page_dump": False} if "page_dump" in inspect.signature(clean_lines).parameters else {}
 
 #: Counts of notable events in this process (pages flattened, charsets detected...), by name.
 EVENTS: Counter[str] = Counter()
@@ -355,7 +352,7 @@ def _lead_captions(meta: PageMeta, captions: list[HtmlElement], tree: HtmlElemen
         return []
     found = []
     wanted = set(captions)
-    for element in start.itersiblings() if False else start.xpath("following::p"):
+    for element in start.xpath("following::p"):
         if element in wanted:
             found.append(element.text or "")
         elif len(normalize_line(element.text_content())) >= 60:
@@ -375,27 +372,6 @@ def assemble(lines: list[str], meta: PageMeta, lead_captions: list[str]) -> list
         head.append(meta.lead)
     head += [c for c in lead_captions if fold(c)[:120] not in body_key]
     return head + lines
-
-
-def restore_captions(lines: list[str], kept: list[str], captions: set[str]) -> list[str]:
-    """Put back the captions ``clean_lines`` dropped, after the line they followed.
-
-    The HTML layer already applied the captions policy with the markup in hand (it knows which
-    lines are figure captions and dropped credits and labels); the text pass cannot tell a
-    caption from a short paragraph, so its verdict on these lines is overridden.
-    """
-    kept_set = set(kept)
-    missing = [i for i, line in enumerate(lines) if line in captions and line not in kept_set]
-    if not missing:
-        return kept
-    out = list(kept)
-    for i in missing:
-        anchor = next((lines[j] for j in range(i - 1, -1, -1) if lines[j] in kept_set), None)
-        position = out.index(anchor) + 1 if anchor is not None else 0
-        while position < len(out) and out[position] in captions and out[position] not in kept_set:
-            position += 1  # after captions already put back at the same spot
-        out.insert(position, lines[i])
-    return out
 
 
 def _author(meta: PageMeta, bylines: list[str]) -> str | None:
@@ -435,8 +411,9 @@ def process_html(html: str | bytes, url: str | None = None, source: str | None =
     if not lines:
         return Dropped("no_article", "extractor found no main text")
     lines = assemble(lines, meta, lead_captions)
-    article = clean_lines(lines, title_hint=meta.title, keep_captions=True, **_EXTRACTOR_OUTPUT)
-    article.paragraphs = restore_captions(lines, article.paragraphs, {c.text for c in captions})
+    # The captions policy was applied with the markup in hand: the kept captions stay.
+    article = clean_lines(lines, title_hint=meta.title, keep_lines=frozenset(c.text for c in captions),
+                          page_dump=False)
     key = meta.canonical or url or source or "<html>"
     doc = Document(id=stable_id(key), source=source or url or "<html>", url=meta.canonical or url,
                    domain=registered_domain(meta.canonical or url), title=article.title or meta.title,

@@ -209,20 +209,18 @@ class _Page:
         return self.lexicon.byline_name(self.lines[i]) if self.labels[i] is Label.BYLINE else None
 
 
-def _keep(page: _Page, i: int, title: str | None, keep_captions: bool) -> bool:
-    label, line = page.labels[i], page.lines[i]
-    if line == title:
-        return False
-    if label is Label.CAPTION:
-        return keep_captions and is_body_paragraph(line)
-    return label is None
+def _keep(page: _Page, i: int, title: str | None, keep_lines: frozenset[str]) -> bool:
+    line = page.lines[i]
+    if line in keep_lines:
+        return True
+    return page.labels[i] is None and line != title
 
 
 def clean_lines(
     lines: list[str],
     *,
     title_hint: str | None = None,
-    keep_captions: bool = False,
+    keep_lines: frozenset[str] = frozenset(),
     page_dump: bool = True,
     lexicon: TextLexicon | None = None,
 ) -> Article:
@@ -231,8 +229,9 @@ def clean_lines(
     ``page_dump``: the lines are a whole page (menus, footers); trim to the article core and
     find the headline above it. Pass False for an extractor's output, which is the article
     already. ``title_hint``: the headline when known (from HTML); lines repeating it are
-    dropped. ``keep_captions``: keep photo captions that are full sentences (text dumps drop
-    every credit-bearing line, since they cannot tell a caption from its surroundings).
+    dropped. ``keep_lines``: lines the caller already judged to be article text (HTML figure
+    captions that are full sentences), kept whatever their label; otherwise every line ending in
+    a photo credit is dropped, since plain text cannot tell a caption from its surroundings.
     """
     page = _Page(lines, lexicon or load_text_lexicon())
     page.label_from_lexicon()
@@ -248,7 +247,7 @@ def clean_lines(
         last = page.last_body(first, last)
     above = range(title_index + 1 if title_index is not None else max(first - TITLE_LOOKBACK, 0), first)
     below = range(last + 1, min(last + 1 + AUTHOR_LOOKAHEAD, len(page.lines)))
-    paragraphs = _unique(page.lines[i] for i in range(first, last + 1) if _keep(page, i, title, keep_captions))
+    paragraphs = _unique(page.lines[i] for i in range(first, last + 1) if _keep(page, i, title, keep_lines))
     return Article(title=title, author=page.find_author(above, below), paragraphs=paragraphs)
 
 

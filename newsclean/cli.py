@@ -8,6 +8,8 @@ import click
 
 from cleaning.sources import MAX_FILE_BYTES
 from newsclean.batch import clean_paths
+from newsclean.crawl_cmd import crawl, crawl_demo
+from newsclean.status_cmd import status
 
 log = logging.getLogger("newsclean")
 
@@ -44,10 +46,12 @@ def clean(paths: tuple[Path, ...], out: Path, max_file_bytes: int, max_rows: int
               help="Folder of text dumps to clean.")
 def demo(out: Path, seeds: Path) -> None:
     """The main job on its embedded default: clean seeds/ and crawl the bundled offline demo site."""
-    from newsclean.crawl_cmd import crawl_demo
-
     ctx = click.get_current_context()
     ctx.invoke(clean, paths=(seeds,), out=out / "seeds", max_file_bytes=MAX_FILE_BYTES, max_rows=50_000, progress=True)
     code = crawl_demo(out / "demo")
     if code:
         raise click.ClickException(f"demo crawl failed with exit code {code}")
+
+
+main.add_command(crawl)
+main.add_command(status)
