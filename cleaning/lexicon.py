@@ -11,6 +11,7 @@ from pathlib import Path
 LEXICON_PATH = Path(__file__).with_name("lexicon.toml")
 MAX_CLUTTER_CHARS = 200   # longer lines are checked only at their ends (captions, footers)
 PREFIX_CHARS = 100
+CREDIT_CHARS = 70         # a photo credit is at most this long, at the end of its line
 MAX_PHRASE_WORDS = 12     # lexicon phrases and bylines are shorter than this
 
 # Symbols that decorate headings and list items: "» Tin liên quan:", "| Xem thêm", "• Đọc thêm".
@@ -45,6 +46,11 @@ def _any_of(patterns: list[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
 
+def _tail(key: str, cut: bool = False) -> str:
+    """The end of a key where a credit can stand; a cut is marked so "^" cannot match mid-word."""
+    return "\x00" + key[-CREDIT_CHARS:] if cut or len(key) > CREDIT_CHARS else key
+
+
 def _matches(pattern: re.Pattern[str] | None, key: str) -> bool:
     return bool(pattern and pattern.search(key))
 
@@ -66,7 +72,7 @@ class TextLexicon:
             # Long lines are text, but a caption ends in a credit and a footer may run on.
             if _matches(self.footer_patterns, fold(line[:PREFIX_CHARS])):
                 return "footer"
-            return "caption" if _matches(self.caption_credit, fold(line[-PREFIX_CHARS:])) else None
+            return "caption" if _matches(self.caption_credit, _tail(fold(line[-CREDIT_CHARS:]), cut=True)) else None
         key = fold(line)
         short = key.count(" ") < MAX_PHRASE_WORDS
         phrase = _EDGE_SYMBOLS.sub("", key) if short else ""
@@ -76,7 +82,7 @@ class TextLexicon:
             return "footer"
         if phrase in self.boilerplate_phrases or _matches(self.boilerplate_patterns, key):
             return "boilerplate"
-        if _matches(self.caption_credit, key):
+        if _matches(self.caption_credit, _tail(key)):
             return "caption"
         if short and self.byline_name(line, key) is not None:
             return "byline"

@@ -33,7 +33,7 @@ MAX_NAME_WORDS = 5
 
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]»]$")
 _HEADLINE_BAD_END = re.compile(r"([.;,:]|\.\.\.|…)$")
-_LIST_MARK = re.compile(r"^([-–—•*+·▪►»]|\d{1,2}[.)]|[a-zđ][.)])\s")
+_LIST_MARK = re.compile(r"^([-–—•*+·▪►»]|\d{1,2}[.)]|[^\W\d_][.)])\s")
 _NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_.'-]*\.?$")
 
 
@@ -73,7 +73,7 @@ def is_body_paragraph(line: str) -> bool:
 
 
 def is_list_item(line: str) -> bool:
-    return bool(_LIST_MARK.match(fold(line)))
+    return bool(_LIST_MARK.match(line[:4].lower()))
 
 
 def looks_like_name(line: str) -> bool:

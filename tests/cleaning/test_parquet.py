@@ -55,3 +55,16 @@ def test_orphaned_temporary_files_are_swept(tmp_path):
     assert sweep_temporary(tmp_path) == 1
     DatasetWriter(tmp_path).close()
     assert not list(tmp_path.iterdir())
+
+
+def test_dataset_readable_by_hugging_face_datasets(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    import datasets
+
+    with DatasetWriter(tmp_path / "out") as writer:
+        for doc in docs():
+            writer.write(doc)
+    loaded = datasets.load_dataset("parquet", data_dir=str(tmp_path / "out"), split="train",
+                                   cache_dir=str(tmp_path / "cache"))
+    assert loaded.num_rows == 3 and set(SCHEMA.names) <= set(loaded.column_names)
