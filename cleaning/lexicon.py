@@ -15,7 +15,7 @@ CREDIT_CHARS = 70         # a photo credit is at most this long, at the end of i
 MAX_PHRASE_WORDS = 12     # lexicon phrases and bylines are shorter than this
 
 # Symbols that decorate headings and list items: "» Tin liên quan:", "| Xem thêm", "• Đọc thêm".
-_EDGE_SYMBOLS = re.compile(r"^[\s\W_]+|[\s\W_]+$")
+_EDGE_SYMBOLS = " \t:;,.!?…|•·»«>*+=#~_-–—()[]{}<>\"'“”‘’/\\"
 
 
 def _fold_char(char: str) -> str:
@@ -39,7 +39,7 @@ def fold(line: str) -> str:
 
 def heading_key(line: str) -> str:
     """``fold`` without the symbols and trailing colon that decorate headings."""
-    return _EDGE_SYMBOLS.sub("", fold(line))
+    return fold(line).strip(_EDGE_SYMBOLS)
 
 
 def _any_of(patterns: list[str]) -> re.Pattern[str] | None:
@@ -75,7 +75,7 @@ class TextLexicon:
             return "caption" if _matches(self.caption_credit, _tail(fold(line[-CREDIT_CHARS:]), cut=True)) else None
         key = fold(line)
         short = key.count(" ") < MAX_PHRASE_WORDS
-        phrase = _EDGE_SYMBOLS.sub("", key) if short else ""
+        phrase = key.strip(_EDGE_SYMBOLS) if short else ""
         if phrase in self.related_headings:
             return "related_heading"
         if phrase in self.footer_phrases or _matches(self.footer_patterns, key):

@@ -8,8 +8,17 @@ VI = "Sáng nay, thành phố Hà Nội đã tổ chức lễ khởi công tuy�
 EN = "The city council approved the new transit plan on Monday after months of public hearings and debate."
 
 
-@pytest.mark.parametrize("text, lang", [(VI, "vi"), (EN, "en"),
-                                        ("Le conseil municipal a approuvé le nouveau plan de transport lundi.", "fr")])
+@pytest.mark.parametrize("text, lang", [
+    (VI, "vi"), (EN, "en"),
+    ("Le conseil municipal a approuvé lundi le nouveau plan de transport après des mois de débats publics.", "fr"),
+    ("Der Stadtrat hat am Montag nach monatelangen öffentlichen Anhörungen den neuen Verkehrsplan beschlossen.", "de"),
+    ("El ayuntamiento aprobó el lunes el nuevo plan de transporte tras meses de audiencias públicas.", "es"),
+    ("Городской совет в понедельник утвердил новый транспортный план после многомесячных слушаний.", "ru"),
+    ("市议会周一在经过数月的公开听证后批准了新的交通计划，预计明年春天开工。", "zh"),
+    ("市議会は月曜日、数か月にわたる公聴会を経て新しい交通計画を承認した。", "ja"),
+    ("Dewan kota menyetujui rencana transportasi baru pada hari Senin setelah berbulan-bulan dengar pendapat.", "id"),
+    ("สภาเมืองอนุมัติแผนการขนส่งใหม่เมื่อวันจันทร์หลังจากการรับฟังความคิดเห็นของประชาชนหลายเดือน", "th"),
+])
 def test_labels_languages(text, lang):
     code, score = detect_language(text)
     assert code == lang and score > 0.8
