@@ -1,7 +1,7 @@
 """What the spider hands to the pipeline: one fetched article page, body as served."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -9,6 +9,6 @@ from datetime import datetime
 class PageItem:
     url: str
     site: str
-    body: bytes  # response.body: bytes as served, so the page's own charset is honoured
+    body: bytes = field(repr=False)  # response.body: bytes as served (the page's own charset is honoured)
     fetched_at: datetime  # UTC
     status: int = 200

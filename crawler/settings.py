@@ -47,6 +47,8 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
 # --- Components ---------------------------------------------------------------------------
+#: Enforces CONCURRENT_REQUESTS_PER_DOMAIN, which Scrapy 2.19's Downloader lets bursts exceed.
+DOWNLOADER = "crawler.downloader.PoliteDownloader"
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.StrictRobotsTxtMiddleware": 100,

@@ -1,8 +1,8 @@
 """A tiny threaded HTTP server for the demo site, tests and benchmarks (stdlib only).
 
 Serves the files under ROOT on 127.0.0.1, prints the port on stdout (one line: the number)
-as soon as it listens, and logs every request as one JSON line (time, method, path, the
-headers of interest, status) to ``--log`` (default: stderr). In text files (``.html``,
+as soon as it listens, and logs every request as one JSON line (``t``: received, ``done``: answered,
+method, path, the headers of interest, status) to ``--log`` (default: stderr). In text files (``.html``,
 ``.xml``, ``.txt``, feeds) ``{{BASE}}`` becomes ``http://<Host header>`` and ``{{PORT}}``
 the port, so the bundled site's absolute URLs point back at this server.
 
@@ -100,6 +100,7 @@ class RequestLog:
 
 class DemoServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # the stdlib's 5 drops connections of a burst (clients retry after 1 s)
 
     def __init__(self, root: Path, port: int, request_log: RequestLog, faults: FaultPlan) -> None:
         super().__init__(("127.0.0.1", port), DemoHandler)
@@ -128,7 +129,6 @@ class DemoHandler(BaseHTTPRequestHandler):
             headers.setdefault("Content-Type", "text/plain; charset=utf-8")
         else:
             status, headers, body = self._file_response()
-        self._log(received, status)
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -136,6 +136,7 @@ class DemoHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if send_body:
             self.wfile.write(body)
+        self._log(received, status)
 
     def _file_response(self) -> tuple[int, dict[str, str], bytes]:
         path = self._resolve(urlsplit(self.path).path)
@@ -158,7 +159,7 @@ class DemoHandler(BaseHTTPRequestHandler):
         return path if path.is_file() else None
 
     def _log(self, received: float, status: int) -> None:
-        record = {"t": received, "method": self.command, "path": self.path, "status": status}
+        record = {"t": received, "done": time.time(), "method": self.command, "path": self.path, "status": status}
         record.update({name.lower(): self.headers[name] for name in LOGGED_HEADERS if name in self.headers})
         self.server.request_log.write(record)
 

@@ -83,9 +83,9 @@ class NewsSpider(Spider):
         self.obey_robots = settings.getbool("ROBOTSTXT_OBEY")
         self.state = {site.name: SiteState() for site in self.sites}
         self.allowed_domains = sorted({d for site in self.sites for d in site.allowed_domains})
-        self.link_extractors = {
-            site.name: LinkExtractor(allow_domains=site.allowed_domains, deny=site.deny_patterns, unique=True)
-            for site in self.sites}
+        # Domains are checked by Site.wants (by host name: LinkExtractor's allow_domains would
+        # compare them with host:port and miss any site on a non-default port).
+        self.link_extractors = {site.name: LinkExtractor(deny=site.deny_patterns, unique=True) for site in self.sites}
 
     # --- start -------------------------------------------------------------------------------
 

@@ -1,0 +1,147 @@
+"""Each discovery route finds the articles, within bounds; the Parquet text is the article's text.
+
+Every test crawls the demo site served on 127.0.0.1 in a subprocess and checks the server's
+own request log (what was really fetched) and the Parquet output (what was written).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from crawler.demo.articles import ARTICLES
+from crawler.demo.build_site import article_path
+from tests.crawler.conftest import run_crawl, write_sites_file
+
+ALL_ARTICLES = {article_path(a) for a in ARTICLES}
+NON_ARTICLE_PAGES = {"/", "/thoi-su.html", "/kinh-te.html", "/the-thao.html"}
+
+
+def fetched_articles(server) -> set[str]:
+    return {r["path"] for r in server.requests() if r["status"] == 200 and r["path"] in ALL_ARTICLES}
+
+
+def written_paths(run, server) -> set[str]:
+    return {row["url"].removeprefix(server.base) for row in run.rows()}
+
+
+def crawl_site(tmp_path, server, settings=None, use_scrapy=False, **site):
+    sites = write_sites_file(tmp_path / "sites.toml", server.base, **site)
+    run = run_crawl(["demo"], tmp_path / "out", {"NEWSCLEAN_SITES_FILE": str(sites), **(settings or {})},
+                    use_scrapy=use_scrapy)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return run
+
+
+def test_robots_sitemaps_find_every_article(tmp_path, serve):
+    server = serve()
+    # The start page is not followed: articles can only come from robots.txt's Sitemap: lines.
+    run = crawl_site(tmp_path, server, sitemaps_from_robots=True, start_urls=["{BASE}/"])
+    paths = server.paths()
+    assert {"/robots.txt", "/sitemap.xml", "/sitemap-articles.xml", "/news-sitemap.xml"} <= set(paths)
+    assert fetched_articles(server) == ALL_ARTICLES
+    assert written_paths(run, server) == ALL_ARTICLES
+
+
+def test_sitemap_index_leads_to_child_sitemaps(tmp_path, serve):
+    server = serve()
+    run = crawl_site(tmp_path, server, sitemaps=["{BASE}/sitemap.xml"])
+    paths = server.paths()
+    assert "/sitemap-articles.xml" in paths and "/news-sitemap.xml" not in paths
+    assert written_paths(run, server) == ALL_ARTICLES
+
+
+def test_news_sitemap_lastmod_window(tmp_path, serve):
+    since = "2024-06-08"
+    expected = {article_path(a) for a in ARTICLES
+                if datetime.fromisoformat(a.published) >= datetime.fromisoformat(since + "T00:00:00+07:00")}
+    assert 0 < len(expected) < len(ARTICLES)
+    server = serve()
+    run = crawl_site(tmp_path, server, {"NEWSCLEAN_SINCE": since}, sitemaps=["{BASE}/news-sitemap.xml"])
+    assert fetched_articles(server) == expected  # older entries are never requested
+    assert written_paths(run, server) == expected
+    assert f"skipped={len(ARTICLES) - len(expected)} (older_than_window={len(ARTICLES) - len(expected)})" in run.stdout
+
+
+def test_rss_feed_with_scrapy_crawl(tmp_path, serve):
+    server = serve()
+    run = crawl_site(tmp_path, server, use_scrapy=True, feeds=["{BASE}/rss.xml"])
+    assert "/sitemap.xml" not in server.paths()
+    assert written_paths(run, server) == ALL_ARTICLES
+
+
+def test_atom_feed(tmp_path, serve):
+    server = serve()
+    run = crawl_site(tmp_path, server, feeds=["{BASE}/atom.xml"])
+    assert written_paths(run, server) == ALL_ARTICLES
+
+
+def test_link_following_is_bounded_by_depth(tmp_path, serve):
+    server = serve()
+    crawl_site(tmp_path, server, {"NEWSCLEAN_FOLLOW_DEPTH": "1"}, start_urls=["{BASE}/"], follow_links=True)
+    paths = set(server.paths())
+    # Depth 1: the home page's links are fetched if they are articles; the category pages
+    # (hops 1) would only be fetched to follow their links (hops 2), so they are not.
+    assert fetched_articles(server) == ALL_ARTICLES
+    assert not paths & {"/thoi-su.html", "/kinh-te.html", "/the-thao.html"}
+
+
+def test_page_limit(tmp_path, serve):
+    server = serve()
+    run = crawl_site(tmp_path, server, {"NEWSCLEAN_MAX_PAGES_PER_SITE": "5"}, feeds=["{BASE}/rss.xml"])
+    assert len(fetched_articles(server)) == 5
+    assert len(run.rows()) == 5
+    assert "page_limit=7" in run.stdout
+
+
+@pytest.fixture(scope="module")
+def start_url_crawl(tmp_path_factory):
+    """One crawl from the home page URL (generic site: robots sitemaps + link following)."""
+    from tests.crawler.conftest import DemoServer, DEMO_SITE
+
+    tmp = tmp_path_factory.mktemp("start_url")
+    server = DemoServer(DEMO_SITE, tmp / "requests.log")
+    try:
+        run = run_crawl([server.base + "/"], tmp / "out")
+    finally:
+        server.stop()
+    assert run.returncode == 0, run.stderr[-3000:]
+    return server, run
+
+
+def test_start_url_finds_articles_and_writes_only_articles(start_url_crawl):
+    server, run = start_url_crawl
+    assert fetched_articles(server) == ALL_ARTICLES
+    paths = set(server.paths())
+    assert NON_ARTICLE_PAGES <= paths  # fetched for their links...
+    assert written_paths(run, server) == ALL_ARTICLES  # ...never written
+    # 13 discovered: the 12 articles and /admin/bai-nhap-109998.html, which robots.txt refuses.
+    assert f"{server.base.removeprefix('http://')}: discovered=13 fetched=12 written=12" in run.stdout
+
+
+def test_disallowed_and_offsite_urls_are_never_requested(start_url_crawl):
+    server, run = start_url_crawl
+    requests = server.requests()
+    assert requests, "the server saw no request"
+    assert not [r for r in requests if r["path"].startswith(("/admin/", "/tim-kiem"))]
+    assert {r["host"] for r in requests} == {server.base.removeprefix("http://")}  # never localhost:PORT
+    assert "robots=1" in run.stdout  # /admin/bai-nhap-109998.html, an article URL, refused by robots.txt
+    assert all(r["user-agent"].startswith("newsclean/") for r in requests)
+
+
+def test_parquet_text_is_the_article_text(start_url_crawl):
+    server, run = start_url_crawl
+    rows = {row["url"].removeprefix(server.base): row for row in run.rows()}
+    titles = {a.title for a in ARTICLES}
+    for article in ARTICLES:
+        row = rows[article_path(article)]
+        assert row["title"] == article.title
+        for paragraph in article.paragraphs:
+            assert paragraph.split(". ")[0] in row["text"]
+        for boilerplate in ("Tin liên quan", "Đọc thêm", "Bình luận", "Gửi bình luận", "Giấy phép", "Trang chủ"):
+            assert boilerplate not in row["text"]
+        for other in titles - {article.title}:
+            assert other not in row["text"], f"related headline in {article.id}"
+        assert row["language"] == "vi"
+        assert row["fetched_at"] is not None and row["fetched_at"].utcoffset().total_seconds() == 0
+        assert row["source"] == server.base + article_path(article)
