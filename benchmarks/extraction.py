@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/extraction.py [--rounds 20]
 
 Both run on the same pages in the same process, alternating page by page (so machine load
-hits both alike): the Vietnamese devset pages and the HTML fixtures under tests/cleaning/fixtures.
-Prints docs/s for each and the ratio (clean_html speed / trafilatura speed), plus the devset's
-shingle F1 for both.
+hits both alike): the Vietnamese devset pages and the HTML fixtures under tests/cleaning/fixtures
+(including the real English and other-language pages in fixtures/pages). Prints docs/s for each
+and the ratio (clean_html speed / trafilatura speed), plus the shingle F1 of both on every page
+that has a gold text (the devset's and fixtures/gold).
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ FIXTURES = ROOT / "tests" / "cleaning" / "fixtures"
 
 
 def pages() -> list[tuple[str, bytes]]:
-    files = sorted((DEVSET / "pages").glob("*.html")) + sorted(FIXTURES.glob("*.html"))
+    files = (sorted((DEVSET / "pages").glob("*.html")) + sorted(FIXTURES.glob("*.html"))
+             + sorted((FIXTURES / "pages").glob("*.html")))
     return [(f.stem, f.read_bytes()) for f in files]
 
 
@@ -42,9 +44,16 @@ def bench(rounds: int) -> tuple[float, float]:
     return n / ours, n / theirs
 
 
+def gold_pages() -> list[tuple[Path, Path]]:
+    """(page, gold) pairs: the devset's, then the fixture pages that have a gold text."""
+    pairs = [(p, DEVSET / "gold" / f"{p.stem}.txt") for p in sorted((DEVSET / "pages").glob("*.html"))]
+    pairs += [(p, FIXTURES / "gold" / f"{p.stem}.txt") for p in sorted((FIXTURES / "pages").glob("*.html"))]
+    return [(p, g) for p, g in pairs if g.exists()]
+
+
 def quality() -> None:
-    for page in sorted((DEVSET / "pages").glob("*.html")):
-        gold = (DEVSET / "gold" / f"{page.stem}.txt").read_text(encoding="utf-8")
+    for page, gold_file in gold_pages():
+        gold = gold_file.read_text(encoding="utf-8")
         data = page.read_bytes()
         doc = clean_html(data)
         base = trafilatura.bare_extraction(data, with_metadata=True)
