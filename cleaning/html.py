@@ -207,10 +207,6 @@ def flatten_deep(root: HtmlElement, max_depth: int) -> int:
 
 # --------------------------------------------------------------------------- pruning and captions
 
-def _attribute_values(element: HtmlElement, attributes: tuple[str, ...]) -> str:
-    return " ".join(v for a in attributes if (v := element.get(a))).lower()
-
-
 def _protected(meta: PageMeta) -> set[HtmlElement]:
     """The headline, the lead and their ancestors: never pruned."""
     keep: set[HtmlElement] = set()
@@ -229,21 +225,28 @@ def _remove(element: HtmlElement) -> None:
 
 
 def prune_clutter(tree: HtmlElement, meta: PageMeta, lexicon: HtmlLexicon) -> list[str]:
-    """Remove clutter containers; return the texts of the byline blocks removed (author candidates)."""
+    """Remove clutter containers; return the texts of the byline blocks removed (author candidates).
+
+    The attribute values are fetched by one XPath and judged once per distinct value, so the
+    Python work is per distinct class name, not per element.
+    """
     keep = _protected(meta)
     body = tree.find("body")
     page_chars = len(body.text_content()) if body is not None else 0
-    selector = "|".join(f"//*[@{a}]" for a in lexicon.attributes)
     verdicts: dict[str, str | None] = {}
-    bylines: list[str] = []
-    for element in tree.xpath(selector):
-        if element in keep or element.tag in ("html", "body", "head") or not isinstance(element.tag, str):
+    marked: dict[HtmlElement, str] = {}
+    for value in _attribute_xpath(lexicon.attributes)(tree):
+        verdict = verdicts.get(value, "?")
+        if verdict == "?":
+            verdict = verdicts[value] = _verdict(value.lower(), lexicon)
+        if verdict is None:
             continue
-        value = _attribute_values(element, lexicon.attributes)
-        if value not in verdicts:
-            verdicts[value] = "byline" if lexicon.byline.search(value) else "prune" if lexicon.prune.search(value) else None
-        verdict = verdicts[value]
-        if verdict is None or _detached(element, tree):
+        element = value.getparent()
+        if element not in keep and element.tag not in ("html", "body", "head") and element not in marked:
+            marked[element] = verdict
+    bylines: list[str] = []
+    for element, verdict in marked.items():
+        if _detached(element, tree):
             continue
         text = element.text_content()
         if len(text) > 0.4 * page_chars and page_chars > 2000:
@@ -253,6 +256,15 @@ def prune_clutter(tree: HtmlElement, meta: PageMeta, lexicon: HtmlLexicon) -> li
         _remove(element)
     bylines.extend(_right_aligned_signatures(tree, keep))
     return [b for b in bylines if b]
+
+
+@lru_cache(maxsize=8)
+def _attribute_xpath(attributes: tuple[str, ...]) -> etree.XPath:
+    return etree.XPath("|".join(f"//*/@{name}" for name in attributes))
+
+
+def _verdict(value: str, lexicon: HtmlLexicon) -> str | None:
+    return "byline" if lexicon.byline.search(value) else "prune" if lexicon.prune.search(value) else None
 
 
 def _detached(element: HtmlElement, tree: HtmlElement) -> bool:
