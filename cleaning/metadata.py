@@ -266,10 +266,12 @@ _DOMAIN_LIKE = re.compile(r"^\S+\.[a-z]{2,}$", re.IGNORECASE)
 
 def page_author(meta: dict[str, str], article: dict) -> str | None:
     """JSON-LD author names (people, not the publisher), else the author meta tags; a name that
-    is the site's own ("VnExpress", "nld.com.vn") is not an author."""
+    is the site's own ("VnExpress", "nld.com.vn") is not an author, nor is the publisher's name
+    (``<meta name="publisher">``) put in an author tag ("Deutsche Welle (www.dw.com)")."""
     publisher = article.get("publisher")
     site_names = {(clean_value(n) or "").casefold() for n in (
         meta.get("og:site_name"), meta.get("application-name"), meta.get("twitter:site"),
+        meta.get("publisher"), meta.get("dc.publisher"),
         publisher.get("name") if isinstance(publisher, dict) else None)}
 
     def is_person(name: str) -> bool:

@@ -62,6 +62,10 @@ def test_title_language_and_sentences(name):
     assert not missing, missing
     kept = [s for s in spec["without"] if squash(s) in squash(render(doc))]
     assert not kept, kept
+    if "author" in spec:
+        assert doc.author == spec["author"]
+    if "not_author" in spec:
+        assert doc.author != spec["not_author"]
 
 
 @pytest.mark.parametrize("name", GOLD_NAMES)
