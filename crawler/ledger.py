@@ -2,7 +2,8 @@
 
 The ledger, not Scrapy's JOBDIR, is the source of truth of a crawl. At start the crawler calls
 ``recover(out_dir)`` and re-enqueues ``pending(site)``; whatever a previous run did or did not
-finish, nothing is lost and nothing is written twice.
+finish, nothing is lost and nothing is written twice. One crawl writes to a dataset folder at a
+time: hold ``OutputLock(out_dir)`` around recovery and the whole crawl.
 
 URL states::
 
@@ -265,13 +266,16 @@ class SQLiteLedger(Ledger):
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT: takes the write lock up front, so no deadlock upgrades."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
             try:
+                self._conn.execute("BEGIN IMMEDIATE")
                 yield self._conn
+                self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                # Also reached when a signal handler raises between two statements
+                # (SIGINT, a graceful SIGTERM): never leave the connection in a transaction.
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
 
     def _query(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -614,6 +618,39 @@ def _quarantine(path: Path) -> None:
     target.mkdir(exist_ok=True)
     path.replace(target / path.name)
     log.warning("moved %s, unknown to the ledger, to %s", path.name, target)
+
+
+class OutputLock:
+    """An exclusive lock on a dataset folder for the length of a crawl (``OUT/.lock``, flock).
+
+    ``recover`` and ``DatasetWriter`` sweep ``*.parquet.tmp`` and settle unfinished commits:
+    run concurrently with another writer on the same folder, they would delete its file in
+    progress. The kernel releases the lock when its process dies, even by SIGKILL.
+    pyarrow skips ``.``-prefixed files, so the lock file never disturbs readers.
+    """
+
+    def __init__(self, out_dir: str | Path) -> None:
+        folder = Path(out_dir)
+        self.folder = folder.parent if folder.suffix == ".parquet" else folder
+        self._handle = None
+
+    def __enter__(self) -> "OutputLock":
+        import fcntl
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle = open(self.folder / ".lock", "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise RuntimeError(f"another crawl is writing to {self.folder}") from None
+        self._handle = handle
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._handle is not None:
+            self._handle.close()  # closing releases the flock
+            self._handle = None
 
 
 class LedgerCommitHook:
