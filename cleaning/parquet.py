@@ -1,8 +1,10 @@
 """The Parquet schema and a crash-safe dataset writer.
 
-Rows are buffered in memory and each file is written whole: ``*.tmp`` -> close -> fsync ->
+Rows are buffered in memory and each file is written whole: ``.*.tmp`` -> close -> fsync ->
 rename -> fsync of the folder. A reader (or a crash) therefore sees either a complete file or
-none; orphaned ``*.tmp`` files from a killed writer are swept by ``sweep_temporary``.
+none; orphaned ``.*.tmp`` files from a killed writer are swept by ``sweep_temporary``. The
+temporary name starts with a dot, which Parquet readers skip, so a folder being written (or left
+by a killed writer) stays readable.
 """
 from __future__ import annotations
 
@@ -60,9 +62,13 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def temporary_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}{TMP_SUFFIX}")
+
+
 def write_table_atomically(table: pa.Table, path: Path) -> None:
     """Write ``table`` to ``path`` so that ``path`` never exists half-written."""
-    tmp = path.with_name(path.name + TMP_SUFFIX)
+    tmp = temporary_name(path)
     try:
         pq.write_table(table, tmp, compression="zstd")
         with open(tmp, "rb+") as handle:
@@ -77,7 +83,7 @@ def write_table_atomically(table: pa.Table, path: Path) -> None:
 def sweep_temporary(folder: Path) -> int:
     """Delete temporary files a killed writer left behind; return how many."""
     swept = 0
-    for tmp in folder.glob(f"*.parquet{TMP_SUFFIX}"):
+    for tmp in folder.glob(f".*.parquet{TMP_SUFFIX}"):
         tmp.unlink(missing_ok=True)
         swept += 1
     return swept

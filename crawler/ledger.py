@@ -24,7 +24,7 @@ Commit protocol (ties Parquet files to ledger rows; ``LedgerCommitHook`` plugs i
 
 ``recover(out_dir)`` at start-up settles whatever a stop interrupted: a pending commit whose
 file is in place and readable is finished, one whose file is missing is dropped (its URLs are
-still ``fetched``, hence pending, and will be fetched again); ``*.parquet.tmp`` files are swept;
+still ``fetched``, hence pending, and will be fetched again); ``.*.parquet.tmp`` files are swept;
 a Parquet file the ledger does not know is moved to ``OUT/_quarantine/`` (pyarrow skips
 ``_``-prefixed folders) rather than deleted, since it may be someone's data. Finally, when an
 id is in two done files (an article re-fetched because it changed, or a writer interrupted
@@ -138,7 +138,7 @@ class Recovery:
 
     finished: int = 0  # pending commits whose file was in place: now done
     dropped: int = 0  # pending commits whose file was missing or unreadable: URLs fetched again
-    swept: int = 0  # *.parquet.tmp files deleted
+    swept: int = 0  # .*.parquet.tmp files deleted
     quarantined: int = 0  # Parquet files unknown to the ledger, moved to OUT/_quarantine
     superseded: int = 0  # older copies of re-written ids removed
 
@@ -623,7 +623,7 @@ def _quarantine(path: Path) -> None:
 class OutputLock:
     """An exclusive lock on a dataset folder for the length of a crawl (``OUT/.lock``, flock).
 
-    ``recover`` and ``DatasetWriter`` sweep ``*.parquet.tmp`` and settle unfinished commits:
+    ``recover`` and ``DatasetWriter`` sweep ``.*.parquet.tmp`` and settle unfinished commits:
     run concurrently with another writer on the same folder, they would delete its file in
     progress. The kernel releases the lock when its process dies, even by SIGKILL.
     pyarrow skips ``.``-prefixed files, so the lock file never disturbs readers.

@@ -91,7 +91,7 @@ def test_seeded_from_an_existing_dataset(tmp_path: Path) -> None:
         writer.write(doc("old", old, fetched_at=now - timedelta(days=30)))
         writer.write(doc("recent", recent, fetched_at=now - timedelta(hours=3)))
         writer.write(doc("file", files))
-    (out / "part-x-00009.parquet.tmp").write_bytes(b"torn")  # a killed writer's leftover
+    (out / ".part-x-00009.parquet.tmp").write_bytes(b"torn")  # a killed writer's leftover
     dedup = Deduplicator.from_dataset(out)
     # Exact hashes from the whole dataset, whatever the age.
     assert dedup(doc("old-copy", old)).reason == "duplicate_exact"

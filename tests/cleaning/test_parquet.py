@@ -21,7 +21,7 @@ def test_dataset_readable_by_pyarrow_pandas_duckdb(tmp_path):
         for doc in docs():
             writer.write(doc)
     files = sorted((tmp_path / "out").glob("*.parquet"))
-    assert len(files) == 2 and not list((tmp_path / "out").glob("*.tmp"))
+    assert len(files) == 2 and not list((tmp_path / "out").glob(".*.tmp"))
     table = pq.read_table(tmp_path / "out")
     assert table.schema.equals(SCHEMA) and table.num_rows == 3
     assert len(pd.read_parquet(tmp_path / "out")) == 3
@@ -46,12 +46,13 @@ def test_a_failed_write_leaves_no_file_and_earlier_files_intact(tmp_path):
     bad.n_chars = 2**40  # does not fit int32: pyarrow raises while building the table
     with pytest.raises(Exception):
         writer.write(bad)
-    assert len(list(tmp_path.glob("*.parquet"))) == 1 and not list(tmp_path.glob("*.tmp"))
+    assert len(list(tmp_path.glob("*.parquet"))) == 1 and not list(tmp_path.glob(".*.tmp"))
     assert pq.read_table(tmp_path).num_rows == 1
 
 
 def test_orphaned_temporary_files_are_swept(tmp_path):
-    (tmp_path / "part-x-00000.parquet.tmp").write_bytes(b"PAR1 torn")
+    (tmp_path / ".part-x-00000.parquet.tmp").write_bytes(b"PAR1 torn")
+    assert pq.read_table(tmp_path).num_rows == 0  # readers skip the hidden temporary file
     assert sweep_temporary(tmp_path) == 1
     DatasetWriter(tmp_path).close()
     assert not list(tmp_path.iterdir())

@@ -212,7 +212,7 @@ def test_recover_drops_a_commit_whose_file_never_came(ledger: SQLiteLedger, tmp_
         doc = make_doc(url(i))
         ledger.mark_fetched(url(i), doc_id=doc.id, content_hash=doc.content_hash)
     ledger.begin_commit("part-dead-00000.parquet", [stable_id(url(i)) for i in range(3)])
-    (out / "part-dead-00000.parquet.tmp").write_bytes(b"PAR1 torn")  # killed while writing
+    (out / ".part-dead-00000.parquet.tmp").write_bytes(b"PAR1 torn")  # killed while writing
     recovery = ledger.recover(out)
     assert recovery.dropped == 1 and recovery.swept == 1
     assert sorted(ledger.pending(SITE)) == sorted(url(i) for i in range(3))
