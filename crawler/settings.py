@@ -58,6 +58,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PoliteRetryMiddleware": 550,
 }
 ITEM_PIPELINES = {"crawler.pipelines.CleanAndWritePipeline": 300}
+#: Items processed in parallel per response. A page gives at most one item, and Scrapy starts
+#: this many asyncio tasks for every response (100 by default: 200k tasks for 2k pages).
+CONCURRENT_ITEMS = 4
 EXTENSIONS = {"crawler.extensions.CrawlProgress": 500}
 
 # --- Discovery ----------------------------------------------------------------------------
