@@ -161,6 +161,9 @@ class DatasetWriter:
 
     def close(self) -> None:
         self.commit()
+        if self.single_file and not self.committed:
+            # The promised file exists even when no row was written, with the schema.
+            write_table_atomically(documents_to_table([]), self.out)
 
     def __enter__(self) -> "DatasetWriter":
         return self

@@ -69,3 +69,9 @@ def test_dataset_readable_by_hugging_face_datasets(tmp_path, monkeypatch):
     loaded = datasets.load_dataset("parquet", data_dir=str(tmp_path / "out"), split="train",
                                    cache_dir=str(tmp_path / "cache"))
     assert loaded.num_rows == 3 and set(SCHEMA.names) <= set(loaded.column_names)
+
+
+def test_single_file_output_exists_with_its_schema_when_nothing_was_written(tmp_path):
+    DatasetWriter(tmp_path / "none.parquet").close()
+    table = pq.read_table(tmp_path / "none.parquet")
+    assert table.num_rows == 0 and table.schema.equals(SCHEMA)
