@@ -24,6 +24,7 @@ MIN_BODY_WORDS = 10        # a body paragraph has at least this many words ...
 LONG_BODY_WORDS = 40       # ... and ends like a sentence, or is this long
 MAX_HEADLINE_WORDS = 40
 MIN_TITLE_WORDS = 3
+MIN_STANDFIRST_WORDS = 15  # a headline-like line this long under a shorter one is a standfirst
 MIN_LINK_RUN = 3           # this many headline-like lines in a row are a link list
 MIN_LINK_WORDS = 6         # ... when each has at least this many words
 MAX_CORE_GAP = 8           # unlabelled lines allowed between two paragraphs of one article
@@ -127,12 +128,22 @@ class _Page:
             if label is not None:
                 continue
             if is_headline_like(line) or line.endswith(("...", "…")):
+                if self._prose_follows(j):
+                    return  # a headline over running text: the article, not another link
                 after_headline = True
             elif after_headline and not self.free_body(j + 1):
                 after_headline = False  # a teaser: one paragraph between two headlines
             else:
                 return
             self.labels[j] = Label.RELATED
+
+    def _prose_follows(self, i: int, window: int = 4) -> bool:
+        """Do two paragraphs in a row come within the next ``window`` unlabelled lines?
+
+        Teaser lists alternate headline and paragraph; an article runs paragraph after paragraph.
+        """
+        following = [j for j in range(i + 1, min(i + 1 + 3 * window, len(self.lines))) if self.free(j)][:window]
+        return any(self.body[a] and self.body[b] for a, b in zip(following, following[1:]))
 
     def label_repeated_links(self, first: int, last: int, title: str | None) -> None:
         """Inside the article: headlines that stand twice on the page are links, a paragraph under one a teaser."""
@@ -152,12 +163,13 @@ class _Page:
         """The last unlabelled paragraph in first..last (labels may have changed since ``core``)."""
         return next((i for i in range(last, first - 1, -1) if self.free_body(i)), last)
 
-    def label_link_runs(self) -> None:
-        """Three or more headline-like lines in a row, with no paragraph among them: a link list."""
+    def label_link_runs(self, first: int, last: int) -> None:
+        """Inside the article, three or more headline-like lines in a row with no paragraph among
+        them are a link box."""
         run: list[int] = []
-        for i, line in enumerate([*self.lines, ""]):
-            linkish = i < len(self.lines) and self.free(i) and not is_list_item(line)
-            if linkish and is_headline_like(line) and word_count(line) >= MIN_LINK_WORDS:
+        for i in range(first, last + 2):
+            line = self.lines[i] if i <= last else ""
+            if line and self.free(i) and not is_list_item(line) and is_headline_like(line) and word_count(line) >= MIN_LINK_WORDS:
                 run.append(i)
                 continue
             if len(run) >= MIN_LINK_RUN:
@@ -185,15 +197,33 @@ class _Page:
                 gap += 1
         return best
 
-    def find_title(self, first: int) -> int | None:
-        """The headline: the nearest headline-like line above the first paragraph."""
-        for i in range(first - 1, max(first - 1 - TITLE_LOOKBACK, -1), -1):
-            line = self.lines[i]
-            if self.labels[i] is not None or is_list_item(line) or looks_like_name(line):
-                continue
-            if is_headline_like(line) and word_count(line) >= MIN_TITLE_WORDS:
-                return i
-        return None
+    def find_title(self, first: int) -> tuple[int | None, int]:
+        """The headline: the nearest headline-like line above the first paragraph.
+
+        Returns (headline index or None, where the article starts): when a longer headline-like
+        line (a standfirst) sits under a shorter one, the shorter is the headline and the
+        standfirst opens the article.
+        """
+        candidates = [i for i in range(first - 1, max(first - 1 - TITLE_LOOKBACK, -1), -1) if self._title_like(i)]
+        if not candidates:
+            return None, first
+        nearest = candidates[0]
+        above = candidates[1] if len(candidates) > 1 else None
+        if above is not None and self._only_labelled_between(above, nearest) and self._is_standfirst(nearest, above):
+            return above, nearest
+        return nearest, first
+
+    def _title_like(self, i: int) -> bool:
+        line = self.lines[i]
+        return (self.free(i) and not is_list_item(line) and not looks_like_name(line)
+                and is_headline_like(line) and word_count(line) >= MIN_TITLE_WORDS)
+
+    def _only_labelled_between(self, start: int, end: int) -> bool:
+        return all(not self.free(i) for i in range(start + 1, end))
+
+    def _is_standfirst(self, line_index: int, headline_index: int) -> bool:
+        words, headline_words = word_count(self.lines[line_index]), word_count(self.lines[headline_index])
+        return words >= MIN_STANDFIRST_WORDS and words >= 1.5 * headline_words and headline_words >= MIN_LINK_WORDS
 
     def find_author(self, above: range, below: range) -> str | None:
         """A byline or a bare name between headline and lead, else a byline under the article."""
@@ -237,12 +267,14 @@ def clean_lines(
     page.label_from_lexicon()
     page.label_repeated_paragraphs()
     page.label_related_blocks()
-    page.label_link_runs()
     span = page.core() if page_dump else None
     first, last = span if span else (0, _footer_start(page) - 1)
-    title_index = page.find_title(first) if span and not title_hint else None
+    title_index = None
+    if span and not title_hint:
+        title_index, first = page.find_title(first)
     title = title_hint or (page.lines[title_index] if title_index is not None else None)
     page.label_repeated_links(first, last, title)
+    page.label_link_runs(first, last)
     if span:
         last = page.last_body(first, last)
     above = range(title_index + 1 if title_index is not None else max(first - TITLE_LOOKBACK, 0), first)

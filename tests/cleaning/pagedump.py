@@ -22,16 +22,21 @@ def page_dump(html: bytes) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _inline(text: str) -> str:
+    """Source line breaks inside a block are spaces, as a browser renders them."""
+    return " ".join(text.split("\n"))
+
+
 def _walk(element, parts: list[str]) -> None:
     is_element = isinstance(element.tag, str)  # comments and processing instructions are not
     block = is_element and element.tag in _BLOCK
     if block:
         parts.append("\n")
     if is_element and element.text:
-        parts.append(element.text)
+        parts.append(_inline(element.text))
     for child in element:
         _walk(child, parts)
         if child.tail:
-            parts.append(child.tail)
+            parts.append(_inline(child.tail))
     if block:
         parts.append("\n")

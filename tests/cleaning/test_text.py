@@ -134,3 +134,39 @@ def test_nothing_left_is_none():
     assert clean_text("") is None
     assert clean_text(" \n\t\n") is None
     assert clean_text("Chia sẻ\nBình luận (0)\nPhiên bản di động") is None
+
+
+def test_menu_under_a_related_heading_does_not_swallow_the_headline_and_lead():
+    menu = ["Xem thêm", "Video Photo Longform", "Kinh tế", "Thời sự", "Hà Nội", "Đà Nẵng", "Cần Thơ"]
+    doc = clean([*menu, "Hà Nội khởi công tuyến đường sắt đô thị mới", "Minh Chiến", "07/03/2026 08:06 GMT+7", *BODY])
+    assert doc.title == "Hà Nội khởi công tuyến đường sắt đô thị mới"
+    assert doc.author == "Minh Chiến"
+    assert doc.text.splitlines() == BODY
+
+
+def test_standfirst_under_the_headline_opens_the_article():
+    standfirst = ("Indigenous peoples claim rights that remain unfulfilled, so channelling the protest "
+                  "is more efficient than repressing it")
+    body = ["The council approved the plan on Monday after months of public hearings and a long debate.",
+            "Construction is expected to begin next spring, officials said, with the first line in 2030."]
+    doc = clean(["Opinion", "A non-violent solution to the land question", standfirst, "March 13, 2015 9:00PM", *body])
+    assert doc.title == "A non-violent solution to the land question"
+    assert doc.text.splitlines() == [standfirst, *body]
+
+
+@pytest.mark.parametrize("line", ["March 13, 2015 9:00PM", "Friday, 13 March 2015", "Thứ bảy, 7/3/2026, 00:05 (GMT+7)",
+                                  "07/03/2026 08:06 GMT+7", "From: Herald Sun"])
+def test_date_and_source_lines_are_not_text(line):
+    doc = clean(article(BODY[0], line, BODY[1], BODY[2]))
+    assert doc.text.splitlines() == BODY
+
+
+def test_page_dumps_of_other_languages_score_at_least_095():
+    from tests.conftest import ROOT
+
+    fixtures = ROOT / "tests" / "cleaning" / "fixtures"
+    scores = {}
+    for gold in sorted((fixtures / "gold").glob("*.txt")):
+        doc = clean_text(page_dump((fixtures / "pages" / f"{gold.stem}.html").read_bytes()))
+        scores[gold.stem] = shingle_f1(render(doc), gold.read_text())
+    assert len(scores) >= 2 and min(scores.values()) >= 0.95, scores
