@@ -170,3 +170,18 @@ def test_page_dumps_of_other_languages_score_at_least_095():
         doc = clean_text(page_dump((fixtures / "pages" / f"{gold.stem}.html").read_bytes()))
         scores[gold.stem] = shingle_f1(render(doc), gold.read_text())
     assert len(scores) >= 2 and min(scores.values()) >= 0.95, scores
+
+
+@pytest.mark.parametrize("line", ["Xem thêm: Giá vàng hôm nay tăng mạnh trên thị trường", "Read more: Council approves plan",
+                                  "Theo TTXVN", "(Theo Reuters)", "Ảnh minh họa", "Image copyright Getty Images",
+                                  "Sign up for our daily newsletter", "Trả lời", "Advertisement"])
+def test_inline_links_source_lines_credits_and_widgets_are_not_text(line):
+    doc = clean(article(BODY[0], line, BODY[1], BODY[2]))
+    assert doc.text.splitlines() == BODY
+
+
+def test_sentences_that_merely_start_like_clutter_are_kept():
+    lines = [BODY[0], "Theo đó, Bộ Tài chính cho biết kế hoạch sẽ được thực hiện ngay trong năm nay.",
+             "Xem thêm các quy định mới, người dân có thể tra cứu trên cổng dịch vụ công quốc gia.", BODY[1]]
+    doc = clean(article(*lines))
+    assert doc.text.splitlines() == lines
