@@ -23,10 +23,18 @@ def clean_file(item: InputFile, max_bytes: int = MAX_FILE_BYTES) -> Document | D
     data = read_input(item, max_bytes)
     if isinstance(data, Dropped):
         return data
-    if item.kind == "html":
-        result = process_html(data, source=item.source)
+    return clean_data(data, item.kind, item.source)
+
+
+def clean_data(data: bytes, kind: str, source: str) -> Document | Dropped:
+    """The bytes of one input file (``kind`` "html" or "text") -> a Document, or Dropped.
+
+    Shared by the single-process path and the datatrove steps, so both give the same rows.
+    """
+    if kind == "html":
+        result = process_html(data, source=source)
     else:
-        result = process_text(decode_html(data).text, item.source)
+        result = process_text(decode_html(data).text, source)
     if isinstance(result, Document):
         result.url = None  # files have no canonical URL; their id is the source path's hash
     return result

@@ -30,10 +30,20 @@ def main(verbose: int) -> None:
               help="Larger files are skipped and counted as too_large.")
 @click.option("--max-rows", default=50_000, show_default=True, help="Rows per Parquet file.")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
-def clean(paths: tuple[Path, ...], out: Path, max_file_bytes: int, max_rows: int, progress: bool) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Processes; above 1 the batch runs on datatrove's LocalPipelineExecutor, one Parquet file per task.")
+def clean(paths: tuple[Path, ...], out: Path, max_file_bytes: int, max_rows: int, progress: bool,
+          workers: int = 1) -> None:
     """Clean .txt/.html/.htm(.gz) files and folders into the Parquet dataset OUT."""
     try:
-        outcomes = clean_paths(paths, out, max_bytes=max_file_bytes, max_rows=max_rows, progress=progress)
+        if workers > 1:
+            from newsclean.datatrove_steps import clean_paths_datatrove
+
+            if out.suffix == ".parquet":
+                raise click.UsageError("--workers above 1 needs a dataset folder for OUT, not a .parquet file")
+            outcomes = clean_paths_datatrove(paths, out, workers=workers, max_bytes=max_file_bytes, max_rows=max_rows)
+        else:
+            outcomes = clean_paths(paths, out, max_bytes=max_file_bytes, max_rows=max_rows, progress=progress)
     except OSError as error:
         raise click.ClickException(f"cannot write {out}: {error}") from error
     click.echo(f"clean: {sum(outcomes.values())} inputs: {outcomes.summary() or 'none'} -> {out}")
