@@ -1,11 +1,15 @@
-"""Downloader middlewares: strict robots.txt, per-host pacing (Crawl-delay, Retry-After), User-Agent."""
+"""Downloader middlewares: strict robots.txt, per-host pacing (Crawl-delay, Retry-After), User-Agent,
+unsafe targets refused, redirects guarded, credentials kept to their origin."""
 from __future__ import annotations
 
+import ipaddress
 import logging
+import socket
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from time import monotonic
 from typing import TYPE_CHECKING
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -13,7 +17,9 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.asyncio import call_later
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import build_from_crawler
+from twisted.internet.threads import deferToThread
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -165,3 +171,200 @@ class ContactUserAgentMiddleware:
 
     def process_request(self, request: Request) -> None:
         request.headers.setdefault(b"User-Agent", self.user_agent)
+
+
+# --- Unsafe targets, redirects and credentials ------------------------------------------------
+
+class Refused(IgnoreRequest):
+    """A request newsclean will not send; ``reason`` is the counted name."""
+
+    def __init__(self, reason: str, url: str) -> None:
+        super().__init__(f"refused ({reason}): {url}")
+        self.reason = reason
+
+
+def _count_refused(crawler: Crawler, request: Request, reason: str) -> None:
+    site = request.meta.get("site", "?")
+    crawler.stats.inc_value(f"newsclean/{site}/refused/{reason}")
+    crawler.stats.inc_value(f"newsclean/refused_{reason}")
+    log.info("refused %s: %s", request.url, reason)
+
+
+def _non_public(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global
+
+
+class SafeTargetMiddleware:
+    """Refuses, before any connection, requests to what a news crawler must never fetch:
+
+    - schemes other than http and https (``file:``, ``data:``, ``ftp:``...): reason ``scheme``;
+    - private, loopback, link-local, reserved addresses (169.254.169.254 cloud metadata, 10/8,
+      192.168/16, 127/8, ::1, fc00::/7...), whether written as an IP or a name resolving to one:
+      reason ``private_address``. Allowed: the hosts the configured sites name themselves
+      (``allowed_domains``, start URLs, sitemaps, feeds: the user asked for them) and
+      NEWSCLEAN_ALLOW_PRIVATE_HOSTS (host names as written in URLs, IPs or CIDR networks).
+
+    Disabled with NEWSCLEAN_REFUSE_PRIVATE_ADDRESSES = False. Names are resolved once (cached);
+    a name that does not resolve is left to the downloader, which fails it as a DNS error.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.refuse_private = settings.getbool("NEWSCLEAN_REFUSE_PRIVATE_ADDRESSES", True)
+        self.allowed_names: set[str] = set()
+        self.allowed_networks: list[ipaddress._BaseNetwork] = []
+        for entry in settings.getlist("NEWSCLEAN_ALLOW_PRIVATE_HOSTS"):
+            self._allow(entry)
+        self._resolved: dict[str, bool] = {}
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "SafeTargetMiddleware":
+        return cls(crawler)
+
+    def _allow(self, entry: str) -> None:
+        entry = entry.strip().lower().strip("[]")
+        if not entry:
+            return
+        try:
+            self.allowed_networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            self.allowed_names.add(entry)
+
+    def spider_opened(self, spider) -> None:
+        for site in getattr(spider, "sites", ()):
+            for domain in site.allowed_domains:
+                self._allow(domain)
+            for url in (*site.start_urls, *site.sitemaps, *site.feeds):
+                self._allow(urlsplit(url).hostname or "")
+
+    def allowed(self, host: str) -> bool:
+        if host in self.allowed_names:
+            return True
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.allowed_networks)
+
+    async def process_request(self, request: Request) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("http", "https"):
+            _count_refused(self.crawler, request, "scheme")
+            raise Refused("scheme", request.url)
+        host = (parts.hostname or "").lower()
+        if not self.refuse_private or self.allowed(host):
+            return None
+        if await self._is_private(host):
+            _count_refused(self.crawler, request, "private_address")
+            raise Refused("private_address", request.url)
+        return None
+
+    async def _is_private(self, host: str) -> bool:
+        if _non_public(host) or host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+            return True
+        try:
+            ipaddress.ip_address(host)
+            return False  # a public IP literal
+        except ValueError:
+            pass
+        if host not in self._resolved:
+            try:
+                infos = await maybe_deferred_to_future(deferToThread(socket.getaddrinfo, host, None))
+            except OSError:
+                return False
+            self._resolved[host] = any(_non_public(info[4][0]) for info in infos)
+        return self._resolved[host]
+
+
+REDIRECT_CODES = (301, 302, 303, 307, 308)
+
+
+class RedirectGuardMiddleware:
+    """Looks at a redirect before Scrapy's RedirectMiddleware follows it, and refuses (counted):
+
+    - ``redirect_loop``: the target is already in the chain (Scrapy's duplicate filter would
+      drop it silently);
+    - ``too_many_redirects``: the chain already has REDIRECT_MAX_TIMES hops;
+    - ``scheme``: a target that is not http(s) (``file:``, ``data:``...);
+    - ``offsite_redirect``: an article redirected out of its site's domains (sitemaps and feeds,
+      which may live on another host, are exempt).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.max_times = crawler.settings.getint("REDIRECT_MAX_TIMES")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "RedirectGuardMiddleware":
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get(b"Location")
+        if response.status not in REDIRECT_CODES or not location or request.meta.get("dont_redirect"):
+            return response
+        target = urldefrag(urljoin(request.url, location.decode("latin-1").strip()))[0]
+        chain = [urldefrag(u)[0] for u in (*request.meta.get("redirect_urls", ()), request.url)]
+        reason = None
+        if urlsplit(target).scheme not in ("http", "https"):
+            reason = "scheme"
+        elif target in chain:
+            reason = "redirect_loop"
+        elif len(chain) > self.max_times:
+            reason = "too_many_redirects"
+        elif not request.meta.get("allow_offsite") and not self._in_site(request, target):
+            reason = "offsite_redirect"
+        if reason:
+            _count_refused(self.crawler, request, reason)
+            raise Refused(reason, f"{request.url} -> {target}")
+        return response
+
+    def _in_site(self, request: Request, url: str) -> bool:
+        spider = self.crawler.spider
+        name = request.meta.get("site")
+        site = next((s for s in getattr(spider, "sites", ()) if s.name == name), None)
+        if site is None:
+            return True
+        return site.in_domain(url)
+
+
+class CredentialScopeMiddleware:
+    """A redirect never carries credentials to another origin (scheme, host, port).
+
+    Scrapy drops ``Authorization`` across origins and ``Cookie`` across hosts when it builds the
+    redirect, but middlewares that run afterwards (DEFAULT_REQUEST_HEADERS, HttpAuth for the same
+    domain on another port, the cookie jar, which ignores ports) put them back. This runs last,
+    just before the download: a request reached by redirects from another origin loses
+    ``Authorization``, ``Proxy-Authorization`` and ``Cookie`` (counted ``credentials_stripped``).
+    """
+
+    HEADERS = (b"Authorization", b"Cookie", b"Proxy-Authorization")
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "CredentialScopeMiddleware":
+        return cls(crawler)
+
+    @staticmethod
+    def origin(url: str) -> tuple[str, str, int | None]:
+        parts = urlsplit(url)
+        return parts.scheme, (parts.hostname or "").lower(), parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+
+    def process_request(self, request: Request) -> None:
+        chain = request.meta.get("redirect_urls")
+        if not chain or self.origin(chain[0]) == self.origin(request.url):
+            return
+        stripped = [name for name in self.HEADERS if name in request.headers]
+        for name in stripped:
+            del request.headers[name]
+        if stripped:
+            self.crawler.stats.inc_value("newsclean/credentials_stripped")

@@ -45,6 +45,13 @@ DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
 TELNETCONSOLE_ENABLED = False
 #: Scrapy 2.19's HTTP remote-control listener: no open ports on a crawler.
 REMOTE_CONTROL_ENABLED = False
+#: Private, loopback, link-local and reserved addresses (as IPs or names resolving to them) are
+#: refused before connecting (crawler.middlewares.SafeTargetMiddleware), except the hosts the
+#: configured sites name and these: host names as written in URLs, IPs or CIDR networks.
+NEWSCLEAN_REFUSE_PRIVATE_ADDRESSES = True
+NEWSCLEAN_ALLOW_PRIVATE_HOSTS: list[str] = []
+#: A partial body (Content-Length not reached, broken chunked encoding) is a failure, never cleaned.
+DOWNLOAD_FAIL_ON_DATALOSS = True
 
 # --- Components ---------------------------------------------------------------------------
 #: Enforces CONCURRENT_REQUESTS_PER_DOMAIN, which Scrapy 2.19's Downloader lets bursts exceed.
@@ -56,6 +63,12 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ContactUserAgentMiddleware": 500,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.PoliteRetryMiddleware": 550,
+    # before robots.txt and offsite (no robots.txt fetched from a refused host)
+    "crawler.middlewares.SafeTargetMiddleware": 40,
+    # its process_response runs before RedirectMiddleware's (600)
+    "crawler.middlewares.RedirectGuardMiddleware": 610,
+    # after every middleware that adds headers (cookies 700), just before the download
+    "crawler.middlewares.CredentialScopeMiddleware": 960,
 }
 ITEM_PIPELINES = {"crawler.pipelines.CleanAndWritePipeline": 300}
 #: Items processed in parallel per response. A page gives at most one item, and Scrapy starts
