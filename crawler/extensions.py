@@ -1,4 +1,4 @@
-"""Progress of a crawl: a line per site every NEWSCLEAN_PROGRESS_INTERVAL seconds, and a summary."""
+"""Crawl extensions: progress lines and summary (CrawlProgress); the crawl ledger (CrawlLedger)."""
 from __future__ import annotations
 
 import logging
@@ -6,8 +6,13 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from pathlib import Path
+
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 from twisted.internet.task import LoopingCall
+
+from crawler.ledger import OutputLock, Recovery, SQLiteLedger
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -16,6 +21,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 PREFIX = "newsclean/"
 MAIN_KEYS = ("discovered", "fetched", "written", "link_pages")
+#: Shown after MAIN_KEYS when not zero (incremental crawls and dedup).
+EXTRA_KEYS = ("resumed", "unchanged", "revalidated", "not_modified", "gone", "near_duplicates")
 
 
 def site_counts(stats: Mapping[str, object]) -> dict[str, Counter[str]]:
@@ -32,6 +39,7 @@ def site_counts(stats: Mapping[str, object]) -> dict[str, Counter[str]]:
 def format_site(site: str, counts: Counter[str]) -> str:
     """``site: discovered=12 fetched=12 written=11 link_pages=3 skipped=1 (no_article=1) failed=0``."""
     parts = [f"{key}={counts.get(key, 0)}" for key in MAIN_KEYS]
+    parts += [f"{key}={counts[key]}" for key in EXTRA_KEYS if counts.get(key)]
     for group in ("skipped", "failed"):
         reasons = {k.split("/", 1)[1]: v for k, v in counts.items() if k.startswith(group + "/")}
         detail = " (" + ", ".join(f"{k}={v}" for k, v in sorted(reasons.items())) + ")" if reasons else ""
@@ -67,3 +75,64 @@ class CrawlProgress:
         if self.task and self.task.running:
             self.task.stop()
         self.report(f"finished ({reason})")
+
+
+def output_of(crawler: Crawler) -> str:
+    """The crawl's output: the spider argument ``out``, else NEWSCLEAN_OUT."""
+    return getattr(crawler.spider, "out", None) or crawler.settings.get("NEWSCLEAN_OUT") or ""
+
+
+class CrawlLedger:
+    """The crawl ledger (``crawler.ledger``) for the length of a crawl, at NEWSCLEAN_STATE.
+
+    Opened when the crawler is set up, before the item pipeline opens its writer: the output
+    folder is locked, ``recover(out)`` settles what a previous stop left, and a run starts.
+    The spider and the pipeline reach it with ``ledger_of(crawler)`` and mark each article's
+    outcome. At ``spider_closed`` (after the pipeline committed its last file) the run is
+    finished with the crawl's counts and the reason it ended, and the ledger closed.
+
+    No ledger when NEWSCLEAN_STATE is empty or the output is one ``.parquet`` file (a ledger
+    needs a dataset folder: a re-run adds files, never rewrites one).
+    """
+
+    def __init__(self, crawler: Crawler, state_path: Path, out: Path) -> None:
+        self.crawler = crawler
+        self.lock = OutputLock(out).__enter__()
+        try:
+            self.ledger = SQLiteLedger(state_path)
+            self.recovery: Recovery = self.ledger.recover(out)
+        except BaseException:
+            self.lock.__exit__(None, None, None)
+            raise
+        sites = [site.name for site in getattr(crawler.spider, "sites", ())]
+        self.run_id = self.ledger.start_run(",".join(sites) or None)
+        log.info("ledger %s, run %s: %d URLs pending", state_path, self.run_id, self.ledger.stats().pending)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "CrawlLedger":
+        state = crawler.settings.get("NEWSCLEAN_STATE")
+        out = output_of(crawler)
+        if not state:
+            raise NotConfigured("NEWSCLEAN_STATE is empty: no crawl ledger")
+        if not out or out.endswith(".parquet"):
+            log.warning("no crawl ledger: the output %r is not a dataset folder (incremental crawls need one)", out)
+            raise NotConfigured("the output is not a dataset folder")
+        extension = cls(crawler, Path(state), Path(out))
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        counts = {f"{site}/{key}": n for site, keys in site_counts(self.crawler.stats.get_stats()).items()
+                  for key, n in keys.items()}
+        try:
+            self.ledger.finish_run(self.run_id, counts, status=reason)
+            log.info("ledger: %s", self.ledger.stats())
+        finally:
+            self.ledger.close()
+            self.lock.__exit__(None, None, None)
+
+
+def ledger_of(crawler: Crawler) -> SQLiteLedger | None:
+    """The crawl's ledger, or None when the CrawlLedger extension is not enabled."""
+    extension = crawler.get_extension(CrawlLedger)
+    return extension.ledger if extension is not None else None

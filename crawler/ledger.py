@@ -99,6 +99,10 @@ CREATE TABLE IF NOT EXISTS commit_rows (
     PRIMARY KEY (file, doc_id)
 );
 CREATE INDEX IF NOT EXISTS commit_rows_doc_id ON commit_rows (doc_id);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
     site TEXT,
@@ -475,6 +479,7 @@ class SQLiteLedger(Ledger):
         if folder.suffix == ".parquet":
             folder = folder.parent
         folder.mkdir(parents=True, exist_ok=True)
+        self.bind_dataset(folder)
         swept = sweep_temporary(folder)
         finished = dropped = 0
         for row in self._query("SELECT file FROM commits WHERE state = 'pending' ORDER BY seq"):
@@ -499,6 +504,20 @@ class SQLiteLedger(Ledger):
         result = Recovery(finished, dropped, swept, quarantined, superseded)
         log.info("ledger recovery in %s: %s", folder, result)
         return result
+
+    def bind_dataset(self, folder: str | Path) -> None:
+        """Tie the ledger to one dataset folder: its commits name files in that folder only.
+
+        Raises ValueError for another folder (recovering it would drop the other folder's
+        commits and quarantine its files): use one ledger file per output folder.
+        """
+        resolved = str(Path(folder).resolve())
+        with self._transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('dataset', ?)", (resolved,))
+            bound = conn.execute("SELECT value FROM meta WHERE key = 'dataset'").fetchone()["value"]
+        if bound != resolved:
+            raise ValueError(f"the ledger {self.path} belongs to the dataset {bound}, not {resolved}:"
+                             " give each output folder its own ledger (--state)")
 
     def remove_superseded(self, folder: str | Path) -> int:
         """Remove from older files the rows of ids written again in a later file; return how many.

@@ -1,4 +1,14 @@
-"""Item pipeline: clean each fetched page off the reactor, write Documents to the Parquet dataset."""
+"""Item pipeline: clean each fetched page off the reactor, dedup, write Documents to the Parquet dataset.
+
+With the crawl ledger (``crawler.extensions.CrawlLedger``), the writer's commits go through the
+ledger's commit protocol (a row is ``written`` only once its file is durably in place), and each
+article's outcome is recorded: dropped -> ``failed`` with the reason; cleaned -> ``mark_fetched``,
+which says whether the row must be written (new, or its content_hash changed) or is already in
+the dataset. Dedup (``cleaning.dedup.Deduplicator``) is seeded from the rows already written, so
+it works across runs and sources: an exact duplicate of another article is not written
+(``skipped/duplicate_exact``), a near duplicate is written with ``duplicate_of`` (counted as
+``near_duplicates``) or dropped (``skipped/duplicate_near``) with NEWSCLEAN_DROP_NEAR_DUPLICATES.
+"""
 from __future__ import annotations
 
 import logging
@@ -7,16 +17,24 @@ from typing import TYPE_CHECKING
 
 from scrapy.exceptions import DropItem, NotConfigured
 
-from cleaning.document import Dropped
+from cleaning.dedup import Deduplicator
+from cleaning.document import Document, Dropped
 from cleaning.parquet import CommittedFile, DatasetWriter, documents_to_table, write_table_atomically
 from crawler import signals as nc_signals
 from crawler.cleaner import FAILURE_REASONS, CleanerPool
+from crawler.extensions import CrawlLedger
 from crawler.items import PageItem
+from crawler.ledger import LedgerCommitHook, SQLiteLedger
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 log = logging.getLogger(__name__)
+
+
+def ledger_url(item: PageItem) -> str:
+    """The article's key in the ledger: the URL as discovered (``ArticlePage.ledger_url``)."""
+    return getattr(item, "ledger_url", "") or item.url
 
 
 def count(crawler: Crawler, site: str, key: str) -> None:
@@ -39,8 +57,11 @@ class CleanAndWritePipeline:
         self.timeout = settings.getfloat("NEWSCLEAN_PAGE_TIMEOUT")
         self.max_rows = settings.getint("NEWSCLEAN_MAX_ROWS_PER_FILE")
         self.max_bytes = settings.getint("NEWSCLEAN_MAX_BYTES_PER_FILE")
+        self.drop_near = settings.getbool("NEWSCLEAN_DROP_NEAR_DUPLICATES")
         self.pool: CleanerPool | None = None
         self.writer: DatasetWriter | None = None
+        self.dedup: Deduplicator | None = None
+        self.ledger: SQLiteLedger | None = None
         self.site_of: dict[str, str] = {}  # doc id -> site, to count rows per site at commit
 
     @classmethod
@@ -51,8 +72,17 @@ class CleanAndWritePipeline:
         out = getattr(self.crawler.spider, "out", None) or self.crawler.settings.get("NEWSCLEAN_OUT")
         if not out:
             raise NotConfigured("no output: give -a out=PATH or -s NEWSCLEAN_OUT=PATH")
-        self.writer = DatasetWriter(Path(out), max_rows=self.max_rows, max_bytes=self.max_bytes,
-                                    on_commit=self._committed)
+        extension = self.crawler.get_extension(CrawlLedger)
+        if extension is not None:
+            self.ledger = extension.ledger
+            hook = LedgerCommitHook(self.ledger)
+            self.writer = DatasetWriter(Path(out), max_rows=self.max_rows, max_bytes=self.max_bytes,
+                                        run_id=extension.run_id, before_commit=hook.before_commit,
+                                        on_commit=lambda committed: self._committed(committed, hook))
+        else:
+            self.writer = DatasetWriter(Path(out), max_rows=self.max_rows, max_bytes=self.max_bytes,
+                                        on_commit=self._committed)
+        self.dedup = Deduplicator.from_dataset(out, drop_near=self.drop_near)
         self.crawler.signals.send_catch_log(nc_signals.writer_opened, writer=self.writer)
         self.pool = CleanerPool(self.workers, self.timeout)
         log.info("cleaning with %d processes into %s", self.pool.workers, out)
@@ -65,10 +95,31 @@ class CleanAndWritePipeline:
         if result.id in self.site_of:  # e.g. two URLs with the same canonical URL
             self._dropped(item, Dropped("duplicate_id", result.url or ""))
         result.fetched_at = item.fetched_at
-        self.site_of[result.id] = item.site
-        self.writer.write(result)
-        self.crawler.signals.send_catch_log(nc_signals.url_cleaned, url=item.url, site=item.site, doc_id=result.id)
+        doc = self._deduplicated(item, result)
+        if self.ledger is not None and not self._must_write(item, doc):
+            count(self.crawler, item.site, "unchanged")  # fetched again, same text as the row written
+            return item
+        self.site_of[doc.id] = item.site
+        self.writer.write(doc)
+        self.crawler.signals.send_catch_log(nc_signals.url_cleaned, url=item.url, site=item.site, doc_id=doc.id)
         return item
+
+    def _deduplicated(self, item: PageItem, doc: Document) -> Document:
+        assert self.dedup is not None
+        result = self.dedup(doc)
+        if isinstance(result, Dropped):
+            self._dropped(item, result)
+        if result.duplicate_of:
+            count(self.crawler, item.site, "near_duplicates")
+            log.info("near duplicate %s of %s", item.url, result.duplicate_of)
+        return result
+
+    def _must_write(self, item: PageItem, doc: Document) -> bool:
+        """Record the fetch in the ledger; True when the row is new or its text changed."""
+        assert self.ledger is not None
+        return self.ledger.mark_fetched(ledger_url(item), doc_id=doc.id, content_hash=doc.content_hash,
+                                        etag=getattr(item, "etag", None),
+                                        last_modified=getattr(item, "last_modified", None))
 
     def _dropped(self, item: PageItem, dropped: Dropped) -> None:
         kind = "failed" if dropped.reason in FAILURE_REASONS else "skipped"
@@ -76,9 +127,13 @@ class CleanAndWritePipeline:
         log.info("%s %s: %s %s", kind, item.url, dropped.reason, dropped.detail)
         self.crawler.signals.send_catch_log(nc_signals.url_failed, url=item.url, site=item.site,
                                             reason=dropped.reason)
+        if self.ledger is not None:
+            self.ledger.mark_failed(ledger_url(item), dropped.reason)
         raise DropItem(f"{dropped.reason}: {item.url}", log_level="DEBUG")
 
-    def _committed(self, committed: CommittedFile) -> None:
+    def _committed(self, committed: CommittedFile, hook: LedgerCommitHook | None = None) -> None:
+        if hook is not None:
+            hook.on_commit(committed)  # the ledger first: the rows are written once it says so
         for doc_id in committed.ids:
             count(self.crawler, self.site_of.get(doc_id, "?"), "written")
         self.crawler.stats.inc_value("newsclean/files_committed")
@@ -103,4 +158,8 @@ class CleanAndWritePipeline:
             if any(writer.folder.glob("*.parquet")):
                 return
             path = writer.folder / f"part-{writer.run_id}-empty.parquet"
+        if self.ledger is not None:  # known to the ledger, or the next recovery quarantines it
+            self.ledger.begin_commit(path.name, ())
         write_table_atomically(documents_to_table([]), path)
+        if self.ledger is not None:
+            self.ledger.finish_commit(path.name)

@@ -74,7 +74,7 @@ ITEM_PIPELINES = {"crawler.pipelines.CleanAndWritePipeline": 300}
 #: Items processed in parallel per response. A page gives at most one item, and Scrapy starts
 #: this many asyncio tasks for every response (100 by default: 200k tasks for 2k pages).
 CONCURRENT_ITEMS = 4
-EXTENSIONS = {"crawler.extensions.CrawlProgress": 500}
+EXTENSIONS = {"crawler.extensions.CrawlProgress": 500, "crawler.extensions.CrawlLedger": 100}
 
 # --- Discovery ----------------------------------------------------------------------------
 #: sites.toml to read site names from (default: seeds/sites.toml).
@@ -98,6 +98,15 @@ NEWSCLEAN_MAX_ROWS_PER_FILE = 50_000
 NEWSCLEAN_MAX_BYTES_PER_FILE = 256 * 1024 * 1024
 #: Seconds between progress lines (0: none).
 NEWSCLEAN_PROGRESS_INTERVAL = 10.0
+
+# --- Incremental crawls (crawler.extensions.CrawlLedger) -----------------------------------
+#: The crawl ledger (SQLite): what was discovered, fetched, written and failed. A re-run
+#: resumes from it and fetches known articles again only when they changed. One ledger per
+#: output folder; empty: no ledger (every run starts from scratch). ``newsclean status`` reads it.
+NEWSCLEAN_STATE = "data/state.sqlite"
+#: Near duplicates (MinHash) are written with ``duplicate_of`` set; True: dropped instead.
+#: Exact duplicates (same content_hash as a row already written) are never written again.
+NEWSCLEAN_DROP_NEAR_DUPLICATES = False
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

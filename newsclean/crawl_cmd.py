@@ -73,6 +73,8 @@ def run_crawl(targets: Sequence[str], out: Path, overrides: Mapping[str, str] | 
         click.echo(format_site(site, counts))
     click.echo(f"crawl {reason}: {stats.get('item_scraped_count', 0)} articles cleaned, "
                f"{stats.get('response_received_count', 0)} responses, output {out}")
+    if reason == "shutdown":
+        click.echo("crawl stopped before the end: run it again to resume", err=True)
     if errors or not reason.startswith(OK_FINISH_REASONS):
         click.echo(f"crawl failed: {'; '.join(errors) or reason}", err=True)
         return 1
@@ -83,9 +85,11 @@ def run_crawl(targets: Sequence[str], out: Path, overrides: Mapping[str, str] | 
 @click.argument("targets", nargs=-1, required=True, metavar="URL|SITE...")
 @click.option("-o", "--out", required=True, type=click.Path(path_type=Path),
               help="Parquet dataset folder, or a file ending in .parquet.")
+@click.option("--state", "state_path", default=None, type=click.Path(path_type=Path),
+              help="The crawl ledger, one per output folder (default: NEWSCLEAN_STATE, data/state.sqlite).")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Scrapy or NEWSCLEAN_* setting override (repeatable), e.g. -s NEWSCLEAN_FOLLOW_DEPTH=1.")
-def crawl(targets: tuple[str, ...], out: Path, overrides: tuple[str, ...]) -> None:
+def crawl(targets: tuple[str, ...], out: Path, state_path: Path | None, overrides: tuple[str, ...]) -> None:
     """Discover and fetch news articles, clean them, write them to Parquet.
 
     Each target is a site name from seeds/sites.toml (e.g. vnexpress, tuoitre, dantri) or a
@@ -93,8 +97,17 @@ def crawl(targets: tuple[str, ...], out: Path, overrides: tuple[str, ...]) -> No
     sitemap indexes, news sitemaps, RSS/Atom feeds and in-site links. Progress is logged per
     site; the summary counts discovered, fetched, written, skipped and failed pages by reason.
     Exits non-zero only when the run itself failed.
+
+    Re-runs are incremental: the ledger (--state) holds what was discovered, written and
+    failed. A run first finishes what an earlier one left (even one killed), then fetches
+    only new articles and those that changed (sitemap date, or a conditional GET); each
+    article is written once. Stop it any time (Ctrl-C, SIGTERM): what was cleaned is
+    committed, and the next run resumes.
     """
-    sys.exit(run_crawl(targets, out, parse_overrides(overrides)))
+    settings = parse_overrides(overrides)
+    if state_path is not None:
+        settings["NEWSCLEAN_STATE"] = str(state_path)
+    sys.exit(run_crawl(targets, out, settings))
 
 
 def crawl_demo(out: Path) -> int:

@@ -17,11 +17,16 @@ matching rule that still has ``times`` left (default: unlimited) wins. It can sl
 seconds, then answer ``status`` with ``headers`` and ``body`` instead of the file (no
 ``status``: the file is served normally, after the delay).
 
+Files are served with ``ETag`` (a hash of the body served) and ``Last-Modified`` (the file's
+mtime) and conditional GETs are answered ``304 Not Modified``: ``If-None-Match`` when given
+(it takes precedence), else ``If-Modified-Since``.
+
     python -m crawler.demo.server ROOT [--port 0] [--log FILE] [--faults FILE]
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import re
@@ -29,6 +34,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO
@@ -129,6 +135,7 @@ class DemoHandler(BaseHTTPRequestHandler):
             headers.setdefault("Content-Type", "text/plain; charset=utf-8")
         else:
             status, headers, body = self._file_response()
+            status, body = self._conditional(status, headers, body)
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -147,7 +154,24 @@ class DemoHandler(BaseHTTPRequestHandler):
             host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_port}"
             body = (body.replace(b"{{BASE}}", f"http://{host}".encode())
                     .replace(b"{{PORT}}", str(self.server.server_port).encode()))
-        return 200, {"Content-Type": CONTENT_TYPES.get(path.suffix, "application/octet-stream")}, body
+        return 200, {"Content-Type": CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
+                     "ETag": f'"{hashlib.sha1(body).hexdigest()[:16]}"',
+                     "Last-Modified": formatdate(int(path.stat().st_mtime), usegmt=True)}, body
+
+    def _conditional(self, status: int, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+        """(304, no body) when the client's copy is current, else ``status`` and ``body`` unchanged."""
+        if status != 200 or "ETag" not in headers:
+            return status, body
+        if_none_match = self.headers.get("If-None-Match")
+        if if_none_match is not None:
+            current = if_none_match.strip() == "*" or headers["ETag"] in (t.strip() for t in if_none_match.split(","))
+            return (304, b"") if current else (status, body)
+        try:
+            since = parsedate_to_datetime(self.headers.get("If-Modified-Since", ""))
+            modified = parsedate_to_datetime(headers["Last-Modified"])
+        except (TypeError, ValueError):
+            return status, body
+        return (304, b"") if modified <= since else (status, body)
 
     def _resolve(self, url_path: str) -> Path | None:
         """The file for ``url_path`` inside the root (a folder serves its index.html), or None."""

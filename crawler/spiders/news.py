@@ -8,6 +8,12 @@ NEWSCLEAN_SINCE window), RSS/Atom feeds, and link following inside the allowed d
 NEWSCLEAN_FOLLOW_DEPTH hops from a start page, sitemap or feed, at most
 NEWSCLEAN_MAX_PAGES_PER_SITE pages. Pages whose URL matches an article pattern become items;
 other pages are fetched for their links only (and only while there are hops left).
+
+Incremental crawls (when the ``CrawlLedger`` extension is on, see ``crawler.ledger``): the crawl
+starts with every article URL the ledger holds as pending (discovered, not finished), whatever
+JOBDIR says. A discovered article the ledger already wrote is skipped when its sitemap/feed date
+is not newer, fetched again when it is, and revalidated with a conditional GET (If-None-Match /
+If-Modified-Since) when discovery gives no date; a 304 leaves its row as it is.
 """
 from __future__ import annotations
 
@@ -28,7 +34,9 @@ from twisted.python.failure import Failure
 
 from crawler import signals as nc_signals
 from crawler.discovery import document_kind, gunzip_if_needed, parse_feed, parse_since, parse_sitemap
+from crawler.extensions import ledger_of
 from crawler.items import PageItem
+from crawler.ledger import SQLiteLedger
 from crawler.sites import Site, resolve_sites
 
 ARTICLE_PRIORITY, INDEX_PRIORITY = 10, 20
@@ -36,8 +44,30 @@ ARTICLE_PRIORITY, INDEX_PRIORITY = 10, 20
 
 @dataclass
 class SiteState:
-    seen: set[str] = field(default_factory=set)
+    seen: set[str] = field(default_factory=set)  # URLs requested in this run
+    unchanged: set[str] = field(default_factory=set)  # written articles a sitemap/feed date says are current
+    answered: set[str] = field(default_factory=set)  # articles fetched in this run (ledger keys)
     scheduled: int = 0
+
+
+@dataclass
+class ArticlePage(PageItem):
+    """A PageItem with what the ledger records: its key (the URL as discovered, before any
+    redirect) and the validators for the next conditional GET."""
+
+    ledger_url: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def discovered_url(response_or_request: Response | Request) -> str:
+    """The URL as discovered: the ledger's key, also after redirects."""
+    return response_or_request.meta.get("redirect_urls", [response_or_request.url])[0]
 
 
 def failure_reason(failure: Failure) -> str:
@@ -81,7 +111,9 @@ class NewsSpider(Spider):
         self.since = parse_since(settings.get("NEWSCLEAN_SINCE"))
         self.max_size = settings.getint("DOWNLOAD_MAXSIZE")
         self.obey_robots = settings.getbool("ROBOTSTXT_OBEY")
-        self.state = {site.name: SiteState() for site in self.sites}
+        # Not ``self.state``: Scrapy's SpiderState extension replaces that attribute under JOBDIR.
+        self.site_state = {site.name: SiteState() for site in self.sites}
+        self.ledger: SQLiteLedger | None = None
         self.allowed_domains = sorted({d for site in self.sites for d in site.allowed_domains})
         # Domains are checked by Site.wants (by host name: LinkExtractor's allow_domains would
         # compare them with host:port and miss any site on a non-default port).
@@ -90,9 +122,25 @@ class NewsSpider(Spider):
     # --- start -------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Request]:
+        self.ledger = ledger_of(self.crawler)
+        for site in self.sites:
+            for request in self.pending_requests(site):
+                yield request
         for site in self.sites:
             for request in self.site_start_requests(site):
                 yield request
+
+    def pending_requests(self, site: Site) -> Iterator[Request]:
+        """Every article the ledger holds as discovered but not finished (dont_filter: whatever
+        JOBDIR's duplicate filter remembers, they are fetched)."""
+        if self.ledger is None:
+            return
+        state = self.site_state[site.name]
+        for url in self.ledger.pending(site.name):
+            state.seen.add(url)
+            state.scheduled += 1
+            self.count(site, "resumed")
+            yield self.article_request(site, url, "pending", hops=0, dont_filter=True)
 
     def site_start_requests(self, site: Site) -> Iterator[Request]:
         for url in site.sitemaps:
@@ -100,7 +148,7 @@ class NewsSpider(Spider):
         for url in site.feeds:
             yield self.index_request(site, url, self.parse_feed)
         for url in site.start_urls:
-            self.state[site.name].seen.add(urldefrag(url)[0])
+            self.site_state[site.name].seen.add(urldefrag(url)[0])
             yield self.index_request(site, url, self.parse_start)
         if site.sitemaps_from_robots and not (self.obey_robots and self._has_start_request(site)):
             # When robots.txt is obeyed, its Sitemap: lines come with the robots_parsed signal
@@ -151,13 +199,17 @@ class NewsSpider(Spider):
             return self.parse_sitemap(response)
         if kind == "feed":
             return self.parse_feed(response)
-        response.meta["article"] = self.site_of(response).is_article(response.url)
+        site = self.site_of(response)
+        response.meta["article"] = site.is_article(response.url)
+        if response.meta["article"] and self.ledger is not None:
+            self.ledger.mark_discovered(discovered_url(response), site.name)
         return self.parse_page(response)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         site = self.site_of(response)
         kind, entries = parse_sitemap(gunzip_if_needed(response.body, self.max_size))
         self.count(site, f"sitemaps/{kind or 'unreadable'}")
+        pages = []
         for url, when in entries:
             if self.since and when and when < self.since:
                 self.count(site, "skipped/older_than_window")
@@ -165,16 +217,19 @@ class NewsSpider(Spider):
             if kind == "index":
                 yield self.index_request(site, url, self.parse_sitemap)
             else:
-                yield from self.page_request(site, url, "sitemap", hops=0, lastmod=when)
+                pages.append((url, when))
+        yield from self.page_requests(site, pages, "sitemap", hops=0)
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         site = self.site_of(response)
         self.count(site, "feeds")
+        pages = []
         for url, when in parse_feed(response.body):
             if self.since and when and when < self.since:
                 self.count(site, "skipped/older_than_window")
                 continue
-            yield from self.page_request(site, response.urljoin(url), "feed", hops=0, lastmod=when)
+            pages.append((response.urljoin(url), when))
+        yield from self.page_requests(site, pages, "feed", hops=0)
 
     def parse_page(self, response: Response) -> Iterator[Any]:
         site = self.site_of(response)
@@ -182,41 +237,104 @@ class NewsSpider(Spider):
         is_article = response.meta.get("article", False) and site.in_domain(response.url)
         self.crawler.signals.send_catch_log(nc_signals.url_fetched, url=response.url, site=site.name,
                                             status=response.status, headers=response.headers)
+        if is_article and self.ledger is not None and not self.first_answer(site, response):
+            return
+        if response.status == 304:
+            self.not_modified(site, response)
+            return
         if is_article:
             self.count(site, "fetched")
-            yield PageItem(url=response.url, site=site.name, body=response.body,
-                           fetched_at=datetime.now(timezone.utc), status=response.status)
+            yield ArticlePage(url=response.url, site=site.name, body=response.body,
+                              fetched_at=datetime.now(timezone.utc), status=response.status,
+                              ledger_url=discovered_url(response), etag=header(response, "ETag"),
+                              last_modified=header(response, "Last-Modified"))
         else:
             self.count(site, "link_pages")
         if site.follow_links and hops < self.follow_depth and isinstance(response, TextResponse):
-            for link in self.link_extractors[site.name].extract_links(response):
-                yield from self.page_request(site, link.url, "link", hops=hops + 1)
+            links = [(link.url, None) for link in self.link_extractors[site.name].extract_links(response)]
+            yield from self.page_requests(site, links, "link", hops=hops + 1)
+
+    def first_answer(self, site: Site, response: Response) -> bool:
+        """False for an article already fetched in this run: a request JOBDIR kept from a stopped
+        run may duplicate one the ledger re-enqueued; its outcome is recorded once."""
+        answered = self.site_state[site.name].answered
+        key = discovered_url(response)
+        if key in answered:
+            self.count(site, "skipped/fetched_twice")
+            return False
+        answered.add(key)
+        return True
+
+    def not_modified(self, site: Site, response: Response) -> None:
+        """A 304 to a conditional GET: the article's row in the dataset is current."""
+        self.count(site, "not_modified")
+        if self.ledger is not None:
+            self.ledger.mark_not_modified(discovered_url(response))
 
     # --- page requests -------------------------------------------------------------------------
 
-    def page_request(self, site: Site, url: str, route: str, *, hops: int,
-                     lastmod: datetime | None = None) -> Iterator[Request]:
-        """The request for a page found by ``route``, unless out of bounds, seen or over the limit."""
-        url = urldefrag(url)[0]
-        state = self.state[site.name]
-        if not site.wants(url) or url in state.seen:
-            return
-        is_article = site.is_article(url)
-        if not is_article and (not site.follow_links or hops >= self.follow_depth):
-            return  # a link page is only worth fetching for links we would follow
-        if state.scheduled >= self.max_pages:
-            self.count(site, "skipped/page_limit")
-            return
-        state.seen.add(url)
-        state.scheduled += 1
-        if is_article:
+    def page_requests(self, site: Site, pages: list[tuple[str, datetime | None]], route: str, *,
+                      hops: int) -> Iterator[Request]:
+        """The requests for pages found by ``route`` (with their sitemap/feed date, if any): not
+        those out of bounds, seen, over the limit, or articles the ledger says are current."""
+        state = self.site_state[site.name]
+        wanted: dict[str, datetime | None] = {}
+        for url, lastmod in pages:
+            url = urldefrag(url)[0]
+            if not site.wants(url) or url in state.seen or url in wanted:
+                continue
+            if not site.is_article(url) and (not site.follow_links or hops >= self.follow_depth):
+                continue  # a link page is only worth fetching for links we would follow
+            wanted[url] = lastmod
+        to_fetch = self.ledger_filter(site, wanted)
+        for url, lastmod in wanted.items():
+            if url not in to_fetch:
+                continue
+            if state.scheduled >= self.max_pages:
+                self.count(site, "skipped/page_limit")
+                continue
+            state.seen.add(url)
+            state.scheduled += 1
+            if not site.is_article(url):
+                yield Request(url, callback=self.parse_page, errback=self.page_failed, priority=0,
+                              meta={"site": site.name, "hops": hops, "article": False, "route": route})
+                continue
             self.count(site, "discovered")
             self.count(site, f"discovered_by/{route}")
             self.crawler.signals.send_catch_log(nc_signals.url_discovered, url=url, site=site.name, route=route,
                                                 lastmod=lastmod.isoformat() if lastmod else None)
-        yield Request(url, callback=self.parse_page, errback=self.page_failed,
-                      priority=ARTICLE_PRIORITY if is_article else 0,
-                      meta={"site": site.name, "hops": hops, "article": is_article, "route": route})
+            yield self.article_request(site, url, route, hops=hops)
+
+    def ledger_filter(self, site: Site, wanted: dict[str, datetime | None]) -> set[str]:
+        """The URLs of ``wanted`` to request: link pages, and the articles the ledger says need
+        fetching (new, pending, or a newer date), or revalidating (written, no date given)."""
+        articles = [url for url in wanted if site.is_article(url)]
+        if self.ledger is None or not articles:
+            return set(wanted)
+        state = self.site_state[site.name]
+        entries = [(url, site.name, wanted[url].isoformat() if wanted[url] else None) for url in articles]
+        needed = set(self.ledger.discover_many(entries))
+        keep = {url for url in wanted if not site.is_article(url)} | needed
+        for url in articles:
+            if url in needed or url in state.unchanged:
+                continue
+            if wanted[url] is not None:
+                state.unchanged.add(url)  # its date says the row written is current
+                self.count(site, "unchanged")
+            elif self.ledger.conditional_headers(url):
+                keep.add(url)  # written, no date: ask the site with a conditional GET
+                self.count(site, "revalidated")
+        return keep
+
+    def article_request(self, site: Site, url: str, route: str, *, hops: int,
+                        dont_filter: bool = False) -> Request:
+        """An article request; conditional (and a 304 handled) when the ledger has its row written."""
+        headers = self.ledger.conditional_headers(url) if self.ledger is not None else {}
+        meta = {"site": site.name, "hops": hops, "article": True, "route": route}
+        if headers:
+            meta["handle_httpstatus_list"] = [304]
+        return Request(url, callback=self.parse_page, errback=self.page_failed, priority=ARTICLE_PRIORITY,
+                       headers=headers, meta=meta, dont_filter=dont_filter)
 
     # --- failures ------------------------------------------------------------------------------
 
@@ -227,6 +345,15 @@ class NewsSpider(Spider):
         self.count(site, f"{kind}/{reason}" if request.meta.get("article") else f"link_pages_{kind}/{reason}")
         self.crawler.signals.send_catch_log(nc_signals.url_failed, url=request.url, site=site.name, reason=reason)
         self.logger.info("%s %s: %s", kind, request.url, reason)
+        if request.meta.get("article") and self.ledger is not None:
+            self.ledger_failed(site, discovered_url(request), reason)
+
+    def ledger_failed(self, site: Site, url: str, reason: str) -> None:
+        if reason in ("http_404", "http_410"):
+            self.count(site, "gone")
+            self.ledger.mark_gone(url)
+        else:
+            self.ledger.mark_failed(url, reason)
 
     def index_failed(self, failure: Failure) -> None:
         request = failure.request

@@ -103,6 +103,7 @@ def run_crawl(targets: list[str], out: Path, settings: dict[str, str] | None = N
               use_scrapy: bool = False, timeout: float = 90) -> CrawlRun:
     """``newsclean crawl`` (or ``scrapy crawl news``) in a subprocess, FAST settings + ``settings``."""
     merged = {**FAST, **(settings or {})}
+    merged.setdefault("NEWSCLEAN_STATE", f"{out}.state.sqlite")  # the crawl ledger: one per test output
     if use_scrapy:
         command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "site=" + ",".join(targets),
                    "-a", f"out={out}"]
