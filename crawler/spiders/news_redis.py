@@ -1,0 +1,106 @@
+"""The ``news`` spider on scrapy-redis: several workers share one crawl through Redis.
+
+    scrapy crawl news_redis -a site=vnexpress -a out=data/vnexpress -s REDIS_URL=... (see
+    crawler.distributed.redis_settings for the full settings; ``newsclean crawl --redis URL``)
+
+Same discovery, cleaning and output as ``NewsSpider``; what changes:
+
+- Start: scrapy-redis 0.9.1's ``RedisMixin`` starts spiders through ``start_requests``, which
+  Scrapy >= 2.16 no longer calls. ``start()`` here is an ``async def`` that yields the news
+  spider's start requests (sitemaps, feeds, start pages: the shared duplicate filter lets one
+  worker fetch each) and then the URLs pushed to the Redis start key (``RedisMixin.next_requests``).
+- Pending URLs at start: only orphans (pending URLs whose worker's lease lapsed), claimed
+  atomically, not every pending URL (the other workers are fetching those).
+- Every few seconds (``reap``, from the ledger heartbeat) a live worker settles dead workers'
+  commits and re-enqueues their orphaned URLs: a SIGKILLed worker's articles are fetched by the others.
+- Idle: commits the rows buffered so far (so that other workers see them written), reaps, and
+  closes only when the shared queue is empty and nothing is pending in the ledger for
+  NEWSCLEAN_REDIS_IDLE_CLOSE seconds; otherwise waits for more work (DontCloseSpider).
+- Output: this worker's folder ``OUT/worker-<id>/`` (``crawler.distributed.worker_folder``).
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from scrapy import Request
+from scrapy.exceptions import DontCloseSpider
+from scrapy_redis.spiders import RedisMixin
+
+from crawler.distributed import RedisCrawlLedger, worker_folder, worker_id
+from crawler.extensions import ledger_of
+from crawler.redis_ledger import RedisLedger
+from crawler.sites import Site
+from crawler.spiders.news import NewsSpider
+
+
+class RedisNewsSpider(RedisMixin, NewsSpider):
+    name = "news_redis"
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> "RedisNewsSpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        out = spider.out or crawler.settings.get("NEWSCLEAN_OUT")
+        if out and not str(out).endswith(".parquet"):
+            spider.out = str(worker_folder(out, worker_id(crawler.settings)))
+        spider.idle_close = crawler.settings.getfloat("NEWSCLEAN_REDIS_IDLE_CLOSE", 5.0)
+        spider._quiet_since = None
+        spider.setup_redis(crawler)  # connects spider_idle (ours, below)
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        async for request in super().start():
+            yield request
+        for request in self.next_requests():
+            yield request
+
+    def pending_requests(self, site: Site) -> Iterator[Request]:
+        """Orphaned pending URLs of ``site`` (claimed for this worker), as article requests."""
+        ledger = self.ledger
+        if not isinstance(ledger, RedisLedger):
+            yield from super().pending_requests(site)
+            return
+        state = self.site_state[site.name]
+        for url in ledger.claim_orphans(site.name):
+            state.seen.add(url)
+            state.scheduled += 1
+            self.count(site, "resumed")
+            yield self.article_request(site, url, "pending", hops=0, dont_filter=True)
+
+    def reap(self) -> int:
+        """Settle dead workers' commits and re-enqueue their orphaned URLs; return how many URLs."""
+        ledger = self.ledger or ledger_of(self.crawler)
+        if not isinstance(ledger, RedisLedger) or self.crawler.engine is None:
+            return 0
+        self.ledger = ledger
+        ledger.settle_dead_commits()
+        n = 0
+        for site in self.sites:
+            for request in self.pending_requests(site):
+                self.crawler.engine.crawl(request)
+                n += 1
+        return n
+
+    def spider_idle(self) -> None:
+        extension = self.crawler.get_extension(RedisCrawlLedger)
+        writer = getattr(extension, "writer", None)
+        if writer is not None:
+            writer.commit()  # other workers wait for pending URLs: make ours written now
+        for request in self.next_requests():
+            self.crawler.engine.crawl(request)
+            self._quiet_since = None
+            raise DontCloseSpider
+        if self.reap():
+            self._quiet_since = None
+            raise DontCloseSpider
+        ledger = self.ledger
+        if isinstance(ledger, RedisLedger) and ledger.pending():
+            self._quiet_since = None
+            raise DontCloseSpider
+        now = time.monotonic()
+        if self._quiet_since is None:
+            self._quiet_since = now
+        if now - self._quiet_since < self.idle_close:
+            raise DontCloseSpider
+        # nothing queued, nothing pending anywhere for idle_close seconds: this worker is done
