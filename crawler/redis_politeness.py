@@ -55,9 +55,13 @@ return 0
 
 
 async def _sleep(seconds: float) -> None:
-    from scrapy.utils.reactor import is_asyncio_reactor_installed
-
-    if is_asyncio_reactor_installed():
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        running = False
+    else:
+        running = True
+    if running:  # the asyncio reactor (Scrapy's default), or plain asyncio
         await asyncio.sleep(seconds)
     else:  # pragma: no cover - the project runs on the asyncio reactor
         from twisted.internet import reactor

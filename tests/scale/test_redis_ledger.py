@@ -1,0 +1,107 @@
+"""RedisLedger and the cross-worker politeness slots against a real redis-server."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pyarrow as pa
+import redis
+
+from cleaning.parquet import SCHEMA, write_table_atomically
+from crawler.ledger import LedgerCommitHook
+from crawler.redis_ledger import RedisLedger
+from crawler.redis_politeness import RedisSlots
+
+URL = "https://example.vn/a-1.html"
+
+
+def ledgers(redis_url: str, lease: float = 0.5) -> tuple[RedisLedger, RedisLedger]:
+    return (RedisLedger(redis_url, worker="a", lease_seconds=lease),
+            RedisLedger(redis_url, worker="b", lease_seconds=lease))
+
+
+def empty_table(ids: list[str]) -> pa.Table:
+    rows = [{"id": i, "source": i, "text": "x", "language": "und", "language_score": 0.0, "n_chars": 1,
+             "n_words": 1, "content_hash": i, "pipeline": "t"} for i in ids]
+    return pa.Table.from_pylist(rows, schema=SCHEMA)
+
+
+def test_states_and_commit_protocol(redis_url, tmp_path):
+    a, _ = ledgers(redis_url, lease=30)
+    a.recover(tmp_path)
+    assert a.mark_discovered(URL, "demo") and a.mark_discovered(URL, "demo")  # pending: still wanted
+    assert a.pending("demo") == [URL] and a.pending("other") == []
+    assert a.mark_fetched(URL, doc_id="d1", content_hash="h1", etag='"e"')
+    path = tmp_path / "part-x-00000.parquet"
+    hook = LedgerCommitHook(a)
+    hook.before_commit(path, ("d1",))
+    write_table_atomically(empty_table(["d1"]), path)
+    assert a.finish_commit(path.name) == 1
+    assert a.pending() == [] and a.stats().states["written"] == 1 and a.stats().invariant_holds()
+    assert a.conditional_headers(URL)["If-None-Match"] == '"e"'
+    assert not a.mark_discovered(URL, "demo")  # written, no newer date: not wanted
+    assert a.mark_discovered(URL, "demo", "2999-01-01")  # a newer sitemap date: fetched again
+    assert not a.mark_fetched(URL, doc_id="d1", content_hash="h1")  # same text: not written twice
+    a.mark_discovered("https://example.vn/gone.html", "demo")
+    a.mark_gone("https://example.vn/gone.html")
+    assert a.stats().states["gone"] == 1
+
+
+def test_a_dead_workers_url_is_claimed_once_its_lease_lapses(redis_url):
+    a, b = ledgers(redis_url)
+    c = RedisLedger(redis_url, worker="c", lease_seconds=0.5)
+    a.mark_discovered(URL, "demo")
+    assert a.take(URL)
+    assert b.claim_orphans() == []  # a is alive: its URL is not b's
+    a.heartbeat()
+    time.sleep(0.7)  # a stops beating (as after a SIGKILL); b and c still beat
+    b.heartbeat(), c.heartbeat()
+    claimed = [b.claim_orphans(), c.claim_orphans()]
+    assert sorted(map(len, claimed)) == [0, 1]  # exactly one worker takes it over
+    assert b.get(URL)["owner"] in ("b", "c")
+
+
+def test_only_one_live_worker_writes_a_url(redis_url):
+    a, b = ledgers(redis_url, lease=30)
+    a.mark_discovered(URL, "demo")
+    assert a.mark_fetched(URL, doc_id="d1", content_hash="h1")
+    assert not b.mark_fetched(URL, doc_id="d1", content_hash="h1")  # a (alive) will write it
+    a.release()  # a stops: b may take over
+    assert b.mark_fetched(URL, doc_id="d1", content_hash="h1")
+
+
+def test_a_dead_workers_commit_is_settled_by_the_file(redis_url, tmp_path):
+    a, b = ledgers(redis_url)
+    a.recover(tmp_path / "a")
+    for i, name in enumerate(("in-place", "missing")):
+        url = f"https://example.vn/{name}.html"
+        a.mark_discovered(url, "demo")
+        a.mark_fetched(url, doc_id=f"d{i}", content_hash=f"h{i}")
+        a.begin_commit(f"part-{name}.parquet", [f"d{i}"], folder=tmp_path / "a")
+    write_table_atomically(empty_table(["d0"]), tmp_path / "a" / "part-in-place.parquet")
+    a.release()  # a dies between writing a file and finishing its commit
+    assert b.settle_dead_commits() == 2
+    assert b.get("https://example.vn/in-place.html")["state"] == "written"
+    assert b.pending() == ["https://example.vn/missing.html"]  # fetched again by someone
+    assert b.claim_orphans() == ["https://example.vn/missing.html"]
+
+
+def test_politeness_slots_are_shared_and_expire(redis_url):
+    clients = [redis.Redis.from_url(redis_url, decode_responses=True) for _ in range(2)]
+    slots = [RedisSlots(c, "t", limit=2, delay=0.0, lease=0.5) for c in clients]
+    assert slots[0].try_acquire("h", "t1") == 0 and slots[1].try_acquire("h", "t2") == 0
+    assert slots[1].try_acquire("h", "t3") > 0  # two in flight across both "workers"
+    slots[0].release("h", "t1")
+    assert slots[1].try_acquire("h", "t3") == 0
+    time.sleep(0.6)  # holders that died: their slots expire
+    assert slots[0].in_flight("h") == 0 or slots[0].try_acquire("h", "t4") == 0
+
+    delayed = RedisSlots(clients[0], "d", limit=5, delay=0.2, lease=5)
+    started = time.monotonic()
+
+    async def three():
+        for _ in range(3):
+            await delayed.acquire("h")
+
+    asyncio.run(three())
+    assert time.monotonic() - started >= 0.38  # 0.2 s between starts, whoever asks
