@@ -133,6 +133,22 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text) if _MAY_COMPOSE.search(text) else text
 
 
+_VIETNAMESE_ONLY = re.compile("[\u1ea0-\u1ef9\u01a0\u01a1\u01af\u01b0\u0102\u0103\u0110\u0111]")
+_NON_ASCII_LETTER = re.compile(r"[^\W\d_\x00-\x7f]")
+
+
+def _looks_cp1258(data: bytes) -> bool:
+    """Do the bytes, read as windows-1258 and composed, give mostly Vietnamese-only letters?
+    (Western text read as windows-1258 gives the same é/à/ü as windows-1252, none of them.)"""
+    sample = data[:_SNIFF_BYTES * 16]
+    try:
+        text = unicodedata.normalize("NFC", sample.decode("cp1258"))
+    except UnicodeDecodeError:
+        return False
+    letters = len(_NON_ASCII_LETTER.findall(text))
+    return letters >= 20 and len(_VIETNAMESE_ONLY.findall(text)) >= 0.4 * letters
+
+
 def decode_html(data: bytes) -> Decoded:
     """Decode a page's bytes to text (see the module docstring for the order of evidence)."""
     bom = _bom(data)
@@ -152,9 +168,48 @@ def decode_html(data: bytes) -> Decoded:
         text = _strict(data, declared)
         if text is not None and (_multibyte(declared) or _plausible(data, declared)):
             return Decoded(text, declared, "declared", declared)
+    if _looks_cp1258(data):  # detection often prefers cp1250/cp1252 for these bytes
+        return Decoded(data.decode("cp1258"), "cp1258", "detected", declared)
     detected = _detect(data)
     if detected:
         text = _strict(data, detected)
         if text is not None:
             return Decoded(text, detected, "detected", declared)
     return Decoded(data.decode("utf-8", "replace"), "utf-8", "fallback", declared)
+
+
+# --- Legacy Vietnamese encodings ---------------------------------------------------------------
+# Before Unicode, Vietnamese was typed in VNI and TCVN3 (ABC) fonts: the bytes are those of a
+# Western code page, read as windows-1252 they give "Vieät Nam" (VNI) or "ViÖt Nam" (TCVN3).
+# No codec maps them back reliably (the font decides), so such pages are flagged, not stored.
+# The evidence: the most frequent Vietnamese words in their legacy byte forms, whole words only.
+_LEGACY_WORDS = {
+    "vni": (b"va\xf8", b"la\xf8", b"cu\xfba", b"co\xf9", b"\xf1\xf6\xf4\xefc", b"ng\xf6\xf4\xf8i",
+            b"nh\xf6\xf5ng", b"na\xf8y", b"mo\xe4t", b"\xf1a\xf5", b"kho\xe2ng", b"Vie\xe4t", b"nhie\xe0u",
+            b"cu\xf5ng", b"ca\xf9c", b"tre\xean", b"\xf1e\xe1n", b"ve\xe0", b"the\xe1"),
+    "tcvn3": (b"v\xb5", b"l\xb5", b"c\xf1a", b"c\xe3", b"\xae\xad\xeac", b"ng\xad\xeai", b"nh\xf7ng",
+              b"n\xb5y", b"m\xe9t", b"\xae\xb7", b"kh\xabng", b"Vi\xd6t", b"nhi\xd2u", b"c\xfbng", b"c\xb8c",
+              b"tr\xaan", b"\xae\xd5n", b"v\xd2", b"th\xd5"),
+}
+_LEGACY_RE = {name: re.compile(rb"(?<![A-Za-z0-9\x80-\xff])(" + b"|".join(map(re.escape, words))
+                               + rb")(?![A-Za-z0-9\x80-\xff])")
+              for name, words in _LEGACY_WORDS.items()}
+_LEGACY_SAMPLE = 262_144
+LEGACY_MIN_HITS, LEGACY_MIN_WORDS = 5, 3
+
+
+def legacy_vietnamese(data: bytes | str) -> str | None:
+    """``vni`` or ``tcvn3`` when the page is Vietnamese in a pre-Unicode font encoding, else None.
+
+    A str (already decoded, e.g. as windows-1252) is re-encoded to windows-1252 first. Valid
+    UTF-8 and ASCII are never legacy (these byte forms are not valid UTF-8)."""
+    if isinstance(data, str):
+        data = data[:_LEGACY_SAMPLE].encode("cp1252", "ignore")
+    sample = data[:_LEGACY_SAMPLE]
+    if sample.isascii() or _strict(sample, "utf-8") is not None:
+        return None
+    for name, pattern in _LEGACY_RE.items():
+        hits = pattern.findall(sample)
+        if len(hits) >= LEGACY_MIN_HITS and len(set(hits)) >= LEGACY_MIN_WORDS:
+            return name
+    return None

@@ -34,7 +34,7 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
-from cleaning.charset import decode_html
+from cleaning.charset import decode_html, legacy_vietnamese
 from cleaning.document import Document, Dropped, stable_id
 from cleaning.lexicon import fold
 from cleaning.metadata import PageMeta, extract_metadata
@@ -50,6 +50,9 @@ LIBXML_DEPTH_ERROR = "Excessive depth"
 _MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b",
           b"BZh", b"7z\xbc\xaf", b"Rar!", b"\x7fELF", b"MZ", b"OggS", b"ID3", b"\x00asm", b"wOFF", b"wOF2",
           b"\xfd7zXZ", b"\x28\xb5\x2f\xfd", b"RIFF", b"\x00\x00\x01\x00", b"\xd0\xcf\x11\xe0")
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")  # never in text, about 9% of random bytes
+_C0_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 controls but tab, LF, CR; DEL
+_C0_TABLE = {**{c: None for c in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F)}, 0x0B: " ", 0x0C: " "}
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _STRIPPED_TAGS = ("script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
                   "canvas", "audio", "video", "source", "link", "meta", "button", "input", "select", "textarea")
@@ -132,6 +135,8 @@ def check_raw(html: str | bytes, max_bytes: int) -> Dropped | None:
         wide = head.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(head)  # UTF-16/32 text is full of NULs
         if head.lstrip().startswith(_MAGIC) or head.count(b"\x00") > len(head) // 100 and not wide:
             return Dropped("binary", repr(head[:8]))
+        if not wide and len(_CONTROL_BYTES.findall(head)) > len(head) // 100:  # random or compressed bytes
+            return Dropped("binary", "control bytes")
     else:
         if not head.strip():
             return Dropped("empty")
@@ -160,8 +165,8 @@ def to_text(html: str | bytes) -> str:
             text = decoded.text
     else:
         text = html
-    if "\x00" in text:
-        text = text.replace("\x00", "")
+    if _C0_TEXT.search(text):  # libxml2 refuses these: one of them would lose the whole page
+        text = text.translate(_C0_TABLE)
     return _XML_DECLARATION.sub("", text, count=1)
 
 
@@ -404,6 +409,9 @@ def process_html(html: str | bytes, url: str | None = None, source: str | None =
     problem = check_raw(html, max_bytes)
     if problem:
         return problem
+    legacy = legacy_vietnamese(html)  # VNI/TCVN3 font encodings: unreadable without the font
+    if legacy:
+        return Dropped("legacy_encoding", legacy)
     text = to_text(html)
     if not text.strip():
         return Dropped("empty")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from io import BytesIO
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
@@ -70,18 +71,49 @@ def parse_since(value: str | None, now: datetime | None = None) -> datetime | No
     return when
 
 
-def parse_sitemap(body: bytes) -> tuple[str, list[tuple[str, datetime | None]]]:
-    """(``index`` | ``urlset`` | ``""``, [(loc, date)]); date: news publication_date, else lastmod."""
-    root = _xml_root(body)
-    if root is None:
-        return "", []
-    kind = {"sitemapindex": "index", "urlset": "urlset"}.get(_local(root.tag), "")
-    entries = []
-    for element in root:
-        values = {_local(child.tag): (child.text or "").strip() for child in element.iter()}
-        if values.get("loc"):
-            when = parse_date(values.get("publication_date")) or parse_date(values.get("lastmod"))
-            entries.append((values["loc"], when))
+#: The sitemaps protocol's own limits: 50,000 URLs per sitemap; a URL longer than this is junk.
+MAX_SITEMAP_ENTRIES = 50_000
+MAX_URL_CHARS = 2048
+
+
+def parse_sitemap(body: bytes, max_entries: int = MAX_SITEMAP_ENTRIES) -> tuple[str, list[tuple[str, datetime | None]]]:
+    """(``index`` | ``urlset`` | ``""``, [(loc, date)]); date: news publication_date, else lastmod.
+
+    Streamed (``iterparse``, each entry freed once read), at most ``max_entries`` entries, locs
+    longer than MAX_URL_CHARS skipped; entities are never expanded nor fetched (no billion laughs,
+    no XXE), and libxml2's default limits (depth 256, 10 MB text nodes) hold.
+    """
+    body = body.strip()
+    kind, entries = "", []
+    values: dict[str, str] = {}
+    depth = 0
+    try:
+        events = etree.iterparse(BytesIO(body), events=("start", "end"), resolve_entities=False, no_network=True,
+                                 load_dtd=False, recover=True, remove_comments=True, remove_pis=True, huge_tree=False)
+        for event, element in events:
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    kind = {"sitemapindex": "index", "urlset": "urlset"}.get(_local(element.tag), "")
+                continue
+            depth -= 1
+            if depth >= 2:
+                values[_local(element.tag)] = (element.text or "").strip()
+            elif depth == 1:
+                loc = values.get("loc", "")
+                if loc and len(loc) <= MAX_URL_CHARS:
+                    when = parse_date(values.get("publication_date")) or parse_date(values.get("lastmod"))
+                    entries.append((loc, when))
+                values = {}
+                element.clear()
+                parent = element.getparent()
+                if parent is not None:
+                    while element.getprevious() is not None:
+                        del parent[0]
+                if len(entries) >= max_entries:
+                    break
+    except etree.XMLSyntaxError:
+        pass
     return kind, entries
 
 

@@ -76,6 +76,7 @@ class Crawl:
     peak_rss: int = 0
     elapsed: float = 0.0
     stats: dict[str, int] = field(default_factory=dict)
+    rss_samples: list[int] = field(default_factory=list)
 
     def rows(self) -> list[dict]:
         return pq.read_table(self.out).to_pylist()
@@ -102,17 +103,16 @@ def tree_rss(process: psutil.Process) -> int:
 
 
 def sites_file(path: Path, feeds: list[str], allowed: list[str] = ("127.0.0.1",), **extra) -> Path:
-    lines = ["[site.demo]", f"allowed_domains = {json.dumps(list(allowed))}", f"feeds = {json.dumps(feeds)}",
-             "start_urls = []", "sitemaps = []", "sitemaps_from_robots = false",
-             f"follow_links = {str(extra.pop('follow_links', False)).lower()}"]
-    for key, value in extra.items():
-        lines.append(f"{key} = {json.dumps(value)}")
+    config = {"allowed_domains": list(allowed), "feeds": feeds, "start_urls": [], "sitemaps": [],
+              "sitemaps_from_robots": False, "follow_links": False, **extra}
+    lines = ["[site.demo]"] + [f"{key} = {json.dumps(value)}" for key, value in config.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
 def crawl(tmp_path: Path, feeds: list[str], settings: dict[str, str] | None = None, *,
-          timeout: float = 120, allowed: list[str] = ("127.0.0.1",), name: str = "out", **site) -> Crawl:
+          timeout: float = 120, allowed: list[str] = ("127.0.0.1",), name: str = "out", sample_rss: bool = False,
+          **site) -> Crawl:
     """``newsclean crawl demo`` over the feeds, in a subprocess; its stats and peak tree RSS."""
     sites = sites_file(tmp_path / f"sites-{name}.toml", feeds, allowed, **site)
     out = tmp_path / name
@@ -126,9 +126,11 @@ def crawl(tmp_path: Path, feeds: list[str], settings: dict[str, str] | None = No
     with open(stdout_f, "w") as so, open(stderr_f, "w") as se:
         child = subprocess.Popen(command, cwd=REPO, stdout=so, stderr=se)
         ps = psutil.Process(child.pid)
-        peak = 0
+        peak, samples = 0, []
         while child.poll() is None:
-            peak = max(peak, tree_rss(ps))
+            rss = tree_rss(ps)
+            peak = max(peak, rss)
+            samples.append(rss)
             if time.monotonic() - started > timeout:
                 child.kill()
                 child.wait()
@@ -137,7 +139,8 @@ def crawl(tmp_path: Path, feeds: list[str], settings: dict[str, str] | None = No
     stdout, stderr = stdout_f.read_text(), stderr_f.read_text()
     dump = stderr.split("Dumping Scrapy stats:", 1)[-1]
     stats = {k: int(v) for k, v in _STAT.findall(dump)}
-    return Crawl(child.returncode, stdout, stderr, out, peak, time.monotonic() - started, stats)
+    return Crawl(child.returncode, stdout, stderr, out, peak, time.monotonic() - started, stats,
+                 samples if sample_rss else [])
 
 
 def assert_ok(run: Crawl) -> None:
