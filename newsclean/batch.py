@@ -8,7 +8,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from cleaning.charset import decode_html
-from cleaning.document import Document, Dropped
+from cleaning.document import Document, Dropped, stable_id
 from cleaning.html import process_html
 from cleaning.parquet import DatasetWriter
 from cleaning.pipeline import Outcomes
@@ -36,7 +36,9 @@ def clean_data(data: bytes, kind: str, source: str) -> Document | Dropped:
     else:
         result = process_text(decode_html(data).text, source)
     if isinstance(result, Document):
-        result.url = None  # files have no canonical URL; their id is the source path's hash
+        # A file's id is the hash of its source path and its url is null (DESIGN.md), even
+        # when the saved page names its canonical URL: two saved copies are two records.
+        result.id, result.url = stable_id(source), None
     return result
 
 

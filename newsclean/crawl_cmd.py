@@ -89,7 +89,11 @@ def run_crawl(targets: Sequence[str], out: Path, overrides: Mapping[str, str] | 
               help="The crawl ledger, one per output folder (default: NEWSCLEAN_STATE, data/state.sqlite).")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Scrapy or NEWSCLEAN_* setting override (repeatable), e.g. -s NEWSCLEAN_FOLLOW_DEPTH=1.")
-def crawl(targets: tuple[str, ...], out: Path, state_path: Path | None, overrides: tuple[str, ...]) -> None:
+@click.option("--redis", "redis_url", default=None, metavar="URL", envvar="NEWSCLEAN_REDIS_URL",
+              help="Run as one worker of a distributed crawl sharing this Redis (frontier, seen-set, "
+                   "ledger, per-domain politeness); start the same command on any number of machines.")
+def crawl(targets: tuple[str, ...], out: Path, state_path: Path | None, overrides: tuple[str, ...],
+          redis_url: str | None) -> None:
     """Discover and fetch news articles, clean them, write them to Parquet.
 
     Each target is a site name from seeds/sites.toml (e.g. vnexpress, tuoitre, dantri) or a
@@ -105,6 +109,10 @@ def crawl(targets: tuple[str, ...], out: Path, state_path: Path | None, override
     committed, and the next run resumes.
     """
     settings = parse_overrides(overrides)
+    if redis_url:
+        from crawler.distributed import run_worker
+
+        sys.exit(run_worker(list(targets), out, redis_url, settings))
     if state_path is not None:
         settings["NEWSCLEAN_STATE"] = str(state_path)
     sys.exit(run_crawl(targets, out, settings))

@@ -40,7 +40,7 @@ def start_worker(tmp_path: Path, server: DemoServer, redis_url: str, worker: str
               "CONCURRENT_REQUESTS_PER_DOMAIN": str(PER_DOMAIN), "NEWSCLEAN_LEASE_SECONDS": "3",
               "NEWSCLEAN_REDIS_SLOT_LEASE": "5", "NEWSCLEAN_REDIS_IDLE_CLOSE": "2",
               "NEWSCLEAN_MAX_ROWS_PER_FILE": "20", **settings}
-    command = [sys.executable, "-m", "crawler.distributed", "demo", "-o", str(tmp_path / "out"), "--redis", redis_url]
+    command = [sys.executable, "-m", "newsclean", "crawl", "demo", "-o", str(tmp_path / "out"), "--redis", redis_url]
     for name, value in merged.items():
         command += ["-s", f"{name}={value}"]
     return subprocess.Popen(command, cwd=REPO, stdout=open(tmp_path / f"{worker}.out", "w"),
