@@ -4,7 +4,9 @@
 
 Prints its port (one line) as soon as it listens. Every request is logged as one JSON line:
 ``t`` (received), ``done`` (answer finished or connection dropped), ``port``, ``method``,
-``path``, ``headers`` (all, lower-case names), ``status`` and ``sent`` (body bytes written).
+``path``, ``headers`` (all, lower-case names), ``status`` and ``sent`` (body bytes written),
+``received`` (request head read) and ``answered`` (answer started: a request is surely in flight
+between the two).
 One request per connection (``Connection: close``).
 
 The first path segment picks the behaviour (the rest of the path is free, so that URLs can
@@ -109,7 +111,7 @@ class Server:
             for line in lines[1:]:
                 name, _, value = line.partition(":")
                 headers[name.strip().lower()] = value.strip()
-            record.update(method=method, path=path, headers=headers)
+            record.update(method=method, path=path, headers=headers, received=time.time())
             self._local.article = unique_article(self.template, path)
             conn.settimeout(None)
             self.route(conn, path, headers, record)
@@ -128,6 +130,7 @@ class Server:
 
     def send_head(self, conn, record, status: int, headers: dict[str, str]) -> None:
         record["status"] = status
+        record["answered"] = time.time()  # the client cannot have any of the answer before this
         lines = [f"HTTP/1.1 {status} X"] + [f"{k}: {v}" for k, v in headers.items()] + ["Connection: close"]
         conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
 

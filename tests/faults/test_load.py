@@ -13,7 +13,11 @@ PER_DOMAIN = 2
 
 
 def max_overlap(requests: list[dict]) -> int:
-    events = sorted([(r["t"], 1) for r in requests] + [(r["done"], -1) for r in requests], key=lambda e: (e[0], e[1]))
+    """Requests in flight at once: between the server reading a request and starting its answer
+    (the 0.3 s latency is inside; the client may send its next request as soon as the answer
+    arrives, before the server thread logs ``done``)."""
+    events = sorted([(r["received"], 1) for r in requests] + [(r["answered"], -1) for r in requests],
+                    key=lambda e: (e[0], e[1]))
     current = peak = 0
     for _, step in events:
         current += step
@@ -33,10 +37,12 @@ def test_thousand_urls_over_ten_hosts(tmp_path):
                      "LOG_LEVEL": "INFO"},
                     allowed=HOSTS, timeout=600, sample_rss=True)
         assert_ok(run)
+        overlaps = []
         for server in servers:
             articles = server.hits("/slow/")
             assert len(articles) == PER_HOST
-            assert max_overlap(articles) <= PER_DOMAIN, server.host
+            overlaps.append(max_overlap(articles))
+        assert max(overlaps) == PER_DOMAIN, overlaps  # used, never exceeded
         assert len(run.rows()) == len(HOSTS) * PER_HOST
         # RSS plateaus: the last third of the crawl does not grow past the middle third by much.
         samples = run.rss_samples
