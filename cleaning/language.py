@@ -25,7 +25,10 @@ def _factory() -> detector_factory.DetectorFactory:
 
 
 def language_sample(text: str, size: int = SAMPLE_CHARS) -> str:
-    """The middle of the text (the least boilerplate-prone part), cut at word boundaries."""
+    """The middle of the text (the least boilerplate-prone part), URLs removed, cut at a word boundary."""
+    if len(text) > 4 * size:  # only the middle is looked at: don't scan the rest for URLs
+        middle = len(text) // 2
+        text = text[middle - 2 * size : middle + 2 * size]
     text = _URL.sub(" ", text)
     if len(text) <= size:
         return text

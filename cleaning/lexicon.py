@@ -59,18 +59,18 @@ def _matches(pattern: re.Pattern[str] | None, key: str) -> bool:
 class TextLexicon:
     related_headings: frozenset[str]
     boilerplate_phrases: frozenset[str]
-    boilerplate_patterns: re.Pattern[str] | None
     footer_phrases: frozenset[str]
-    footer_patterns: re.Pattern[str] | None
     caption_credit: re.Pattern[str] | None
     byline_patterns: tuple[re.Pattern[str], ...]
+    line_patterns: re.Pattern[str]   # footer, then boilerplate patterns, as named groups
 
     def classify(self, line: str) -> str | None:
         """Which clutter family a normalized line belongs to: ``related_heading``, ``footer``,
         ``boilerplate``, ``caption``, ``byline``; None for none."""
         if len(line) > MAX_CLUTTER_CHARS:
             # Long lines are text, but a caption ends in a credit and a footer may run on.
-            if _matches(self.footer_patterns, fold(line[:PREFIX_CHARS])):
+            start = self.line_patterns.match(fold(line[:PREFIX_CHARS]))
+            if start and start.lastgroup == "footer":
                 return "footer"
             return "caption" if _matches(self.caption_credit, _tail(fold(line[-CREDIT_CHARS:]), cut=True)) else None
         key = fold(line)
@@ -78,10 +78,13 @@ class TextLexicon:
         phrase = key.strip(_EDGE_SYMBOLS) if short else ""
         if phrase in self.related_headings:
             return "related_heading"
-        if phrase in self.footer_phrases or _matches(self.footer_patterns, key):
+        if phrase in self.footer_phrases:
             return "footer"
-        if phrase in self.boilerplate_phrases or _matches(self.boilerplate_patterns, key):
+        if phrase in self.boilerplate_phrases:
             return "boilerplate"
+        match = self.line_patterns.match(key)  # footer and boilerplate patterns, in one pass
+        if match:
+            return match.lastgroup
         if _matches(self.caption_credit, _tail(key)):
             return "caption"
         if short and self.byline_name(line, key) is not None:
@@ -98,6 +101,16 @@ class TextLexicon:
         return None
 
 
+def _families(**patterns: list[str]) -> re.Pattern[str]:
+    """One regex over several families; ``match.lastgroup`` names the family that matched.
+
+    The lexicon's line patterns are anchored at the start of the line ("^"), so ``match`` is
+    exact and scans once instead of once per family.
+    """
+    groups = [f"(?P<{family}>{'|'.join(f'(?:{p})' for p in items)})" for family, items in patterns.items() if items]
+    return re.compile("|".join(groups) or "(?!)")
+
+
 def _phrases(section: dict) -> frozenset[str]:
     return frozenset(heading_key(phrase) for phrase in section.get("phrases", []))
 
@@ -109,9 +122,9 @@ def load_text_lexicon(path: Path = LEXICON_PATH) -> TextLexicon:
     return TextLexicon(
         related_headings=_phrases(text["related_headings"]),
         boilerplate_phrases=_phrases(text["boilerplate"]),
-        boilerplate_patterns=_any_of(text["boilerplate"].get("patterns", [])),
         footer_phrases=_phrases(text["footer"]),
-        footer_patterns=_any_of(text["footer"].get("patterns", [])),
         caption_credit=_any_of(text["caption"].get("credit_patterns", [])),
         byline_patterns=tuple(map(re.compile, text["byline"].get("patterns", []))),
+        line_patterns=_families(footer=text["footer"].get("patterns", []),
+                                boilerplate=text["boilerplate"].get("patterns", [])),
     )
