@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from cleaning.charset import decode_html
+from cleaning.charset import decode_html, legacy_vietnamese
 from cleaning.document import Document, Dropped, stable_id
 from cleaning.html import process_html
 from cleaning.parquet import DatasetWriter
@@ -33,6 +33,8 @@ def clean_data(data: bytes, kind: str, source: str) -> Document | Dropped:
     """
     if kind == "html":
         result = process_html(data, source=source)
+    elif legacy := legacy_vietnamese(data):  # VNI/TCVN3 font encodings: unreadable as text
+        result = Dropped("legacy_encoding", legacy)
     else:
         result = process_text(decode_html(data).text, source)
     if isinstance(result, Document):

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from cleaning.metrics import shingle_f1
 from newsclean.cli import main
 from tests.conftest import ROOT, SEEDS, SEEDS_GOLD, render, to_cp1258
+from tests.faults.test_bad_content import VNI
 
 NEWSCLEAN = [sys.executable, "-m", "newsclean"]
 
@@ -50,10 +51,11 @@ def test_bad_inputs_are_counted_and_the_batch_finishes(tmp_path):
     (src / "dangling.txt").symlink_to(src / "missing.txt")
     (src / "sub" / "loop").symlink_to(src, target_is_directory=True)
     (src / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (src / "legacy-vni.txt").write_bytes((VNI + "\n") .encode("cp1252") * 4)
     result = run("clean", str(src), "-o", str(tmp_path / "out"), "--max-file-bytes", "1000000", "--no-progress")
     assert result.exit_code == 0, result.output
     summary = result.output
-    for reason in ("empty=2", "binary=2", "too_large=1", "unreadable=2"):
+    for reason in ("empty=2", "binary=2", "too_large=1", "unreadable=2", "legacy_encoding=1"):
         assert reason in summary, summary
     rows = pq.read_table(tmp_path / "out").to_pylist()
     sources = {r["source"] for r in rows}
