@@ -61,7 +61,7 @@ class TextLexicon:
     boilerplate_phrases: frozenset[str]
     footer_phrases: frozenset[str]
     caption_credit: re.Pattern[str] | None
-    byline_patterns: tuple[re.Pattern[str], ...]
+    byline_patterns: re.Pattern[str]   # each pattern's group "name" renamed name0, name1, ...
     line_patterns: re.Pattern[str]   # footer, then boilerplate patterns, as named groups
 
     def classify(self, line: str) -> str | None:
@@ -93,12 +93,11 @@ class TextLexicon:
 
     def byline_name(self, line: str, key: str | None = None) -> str | None:
         """The author a byline line names ("" when it names none), None when it is no byline."""
-        key = key or fold(line)
-        for pattern in self.byline_patterns:
-            match = pattern.search(key)
-            if match:
-                return line[match.start("name") : match.end("name")] if "name" in pattern.groupindex else ""
-        return None
+        match = self.byline_patterns.match(key or fold(line))
+        if not match:
+            return None
+        name = next((group for group, value in match.groupdict().items() if value is not None), None)
+        return line[match.start(name) : match.end(name)] if name else ""
 
 
 def _families(**patterns: list[str]) -> re.Pattern[str]:
@@ -109,6 +108,13 @@ def _families(**patterns: list[str]) -> re.Pattern[str]:
     """
     groups = [f"(?P<{family}>{'|'.join(f'(?:{p})' for p in items)})" for family, items in patterns.items() if items]
     return re.compile("|".join(groups) or "(?!)")
+
+
+def _bylines(patterns: list[str]) -> re.Pattern[str]:
+    """The byline patterns as one (anchored) regex; a group name may stand once, so the
+    group "name" of pattern i becomes "name<i>"."""
+    renamed = [p.replace("(?P<name>", f"(?P<name{i}>") for i, p in enumerate(patterns)]
+    return re.compile("|".join(f"(?:{p})" for p in renamed) or "(?!)")
 
 
 def _phrases(section: dict) -> frozenset[str]:
@@ -124,7 +130,7 @@ def load_text_lexicon(path: Path = LEXICON_PATH) -> TextLexicon:
         boilerplate_phrases=_phrases(text["boilerplate"]),
         footer_phrases=_phrases(text["footer"]),
         caption_credit=_any_of(text["caption"].get("credit_patterns", [])),
-        byline_patterns=tuple(map(re.compile, text["byline"].get("patterns", []))),
+        byline_patterns=_bylines(text["byline"].get("patterns", [])),
         line_patterns=_families(footer=text["footer"].get("patterns", []),
                                 boilerplate=text["boilerplate"].get("patterns", [])),
     )

@@ -32,8 +32,8 @@ TITLE_LOOKBACK = 12        # how far above the first paragraph the headline may 
 AUTHOR_LOOKAHEAD = 6       # how far below the last paragraph a byline may stand
 MAX_NAME_WORDS = 5
 
-_SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]»]$")
-_HEADLINE_BAD_END = re.compile(r"([.;,:]|\.\.\.|…)$")
+_SENTENCE_END = tuple(".!?…:;\"”’')]»")
+_HEADLINE_BAD_END = tuple(".;,:…")   # "..." ends in "." too
 _LIST_MARK = re.compile(r"^([-–—•*+·▪►»]|\d{1,2}[.)]|[^\W\d_][.)])\s")
 _NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_.'-]*\.?$")
 
@@ -63,14 +63,14 @@ def word_count(line: str) -> int:
 
 def is_headline_like(line: str) -> bool:
     """Short, and not ended like a sentence in the middle of a text: a headline or a link."""
-    return 2 <= word_count(line) <= MAX_HEADLINE_WORDS and not _HEADLINE_BAD_END.search(line)
+    return 2 <= word_count(line) <= MAX_HEADLINE_WORDS and not line.endswith(_HEADLINE_BAD_END)
 
 
 def is_body_paragraph(line: str) -> bool:
     words = word_count(line)
     if words >= LONG_BODY_WORDS:
         return True
-    return words >= MIN_BODY_WORDS and not is_headline_like(line) and bool(_SENTENCE_END.search(line))
+    return words >= MIN_BODY_WORDS and not is_headline_like(line) and line.endswith(_SENTENCE_END)
 
 
 def is_list_item(line: str) -> bool:
