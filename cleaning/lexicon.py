@@ -61,6 +61,7 @@ class TextLexicon:
     boilerplate_phrases: frozenset[str]
     footer_phrases: frozenset[str]
     caption_credit: re.Pattern[str] | None
+    caption_markers: tuple[str, ...]
     byline_patterns: re.Pattern[str]   # each pattern's group "name" renamed name0, name1, ...
     line_patterns: re.Pattern[str]   # footer, then boilerplate patterns, as named groups
 
@@ -72,7 +73,7 @@ class TextLexicon:
             start = self.line_patterns.match(fold(line[:PREFIX_CHARS]))
             if start and start.lastgroup == "footer":
                 return "footer"
-            return "caption" if _matches(self.caption_credit, _tail(fold(line[-CREDIT_CHARS:]), cut=True)) else None
+            return "caption" if self._has_credit(_tail(fold(line[-CREDIT_CHARS:]), cut=True)) else None
         key = fold(line)
         short = key.count(" ") < MAX_PHRASE_WORDS
         phrase = key.strip(_EDGE_SYMBOLS) if short else ""
@@ -85,11 +86,14 @@ class TextLexicon:
         match = self.line_patterns.match(key)  # footer and boilerplate patterns, in one pass
         if match:
             return match.lastgroup
-        if _matches(self.caption_credit, _tail(key)):
+        if self._has_credit(_tail(key)):
             return "caption"
         if short and self.byline_name(line, key) is not None:
             return "byline"
         return None
+
+    def _has_credit(self, tail: str) -> bool:
+        return any(marker in tail for marker in self.caption_markers) and _matches(self.caption_credit, tail)
 
     def byline_name(self, line: str, key: str | None = None) -> str | None:
         """The author a byline line names ("" when it names none), None when it is no byline."""
@@ -130,6 +134,7 @@ def load_text_lexicon(path: Path = LEXICON_PATH) -> TextLexicon:
         boilerplate_phrases=_phrases(text["boilerplate"]),
         footer_phrases=_phrases(text["footer"]),
         caption_credit=_any_of(text["caption"].get("credit_patterns", [])),
+        caption_markers=tuple(text["caption"].get("markers", [])),
         byline_patterns=_bylines(text["byline"].get("patterns", [])),
         line_patterns=_families(footer=text["footer"].get("patterns", []),
                                 boilerplate=text["boilerplate"].get("patterns", [])),

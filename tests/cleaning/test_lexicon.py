@@ -22,3 +22,11 @@ def test_phrases_are_folded_when_loaded():
     assert lexicon.classify("Phiên bản di động") == "footer"
     assert lexicon.classify("Bản quyền thuộc về Báo Người Lao Động. " + "x " * 120) == "footer"  # long line
     assert lexicon.classify("Một đoạn văn bình thường của bài báo.") is None
+
+
+def test_every_caption_pattern_example_holds_a_marker():
+    lexicon = load_text_lexicon()
+    for line in ["Công nhân đi qua các ống dẫn dầu. Ảnh: Reuters", "Lãnh đạo dự lễ. (Nguồn: AFP)", "Ảnh minh họa",
+                 "Người dân mua sắm (Ảnh minh hoạ)", "Image copyright Getty Images", "A rally in the city. Photo by AP",
+                 "Image caption A rally in the city"]:
+        assert lexicon.classify(line) == "caption", line
