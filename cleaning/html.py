@@ -26,7 +26,7 @@ import gzip
 import re
 import tomllib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,12 +46,15 @@ from cleaning.text import clean_lines
 LEXICON_PATH = Path(__file__).with_name("lexicon.toml")
 MAX_BYTES = 10 * 1024 * 1024        # input size cap, checked before anything is decoded or parsed
 MAX_DEPTH = 200                     # deeper elements are flattened into their ancestor's text
+MAX_CACHED_VERDICTS = 65_536        # attribute values whose verdict is kept between pages
 LIBXML_DEPTH_ERROR = "Excessive depth"
 _MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b",
           b"BZh", b"7z\xbc\xaf", b"Rar!", b"\x7fELF", b"MZ", b"OggS", b"ID3", b"\x00asm", b"wOFF", b"wOF2",
           b"\xfd7zXZ", b"\x28\xb5\x2f\xfd", b"RIFF", b"\x00\x00\x01\x00", b"\xd0\xcf\x11\xe0")
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")  # never in text, about 9% of random bytes
+_CONTROL_BYTES = frozenset([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])  # never in text, ~9% of random bytes
+_NOT_CONTROL = bytes(b for b in range(256) if b not in _CONTROL_BYTES)  # deleted to count the control bytes
 _C0_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 controls but tab, LF, CR; DEL
+_C0_BYTES = re.compile(_C0_TEXT.pattern.encode())
 _C0_TABLE = {**{c: None for c in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F)}, 0x0B: " ", 0x0C: " "}
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _STRIPPED_TAGS = ("script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
@@ -79,6 +82,16 @@ class HtmlLexicon:
     caption_min_words: int
     caption_min_chars: int
     naive_time_offsets: dict[str, str]
+    # Verdicts on attribute values seen so far: a site's class names recur on every page.
+    verdicts: dict[str, str | None] = field(default_factory=dict, compare=False)
+
+    def verdict(self, value: str) -> str | None:
+        """``byline``, ``prune`` or None for one (lower-cased) attribute value; cached, bounded."""
+        if value not in self.verdicts:
+            if len(self.verdicts) >= MAX_CACHED_VERDICTS:
+                self.verdicts.clear()
+            self.verdicts[value] = "byline" if self.byline.search(value) else "prune" if self.prune.search(value) else None
+        return self.verdicts[value]
 
 
 def is_lead_element(element: HtmlElement, lexicon: HtmlLexicon) -> bool:
@@ -135,7 +148,7 @@ def check_raw(html: str | bytes, max_bytes: int) -> Dropped | None:
         wide = head.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(head)  # UTF-16/32 text is full of NULs
         if head.lstrip().startswith(_MAGIC) or head.count(b"\x00") > len(head) // 100 and not wide:
             return Dropped("binary", repr(head[:8]))
-        if not wide and len(_CONTROL_BYTES.findall(head)) > len(head) // 100:  # random or compressed bytes
+        if not wide and len(head.translate(None, _NOT_CONTROL)) > len(head) // 100:  # random or compressed bytes
             return Dropped("binary", "control bytes")
     else:
         if not head.strip():
@@ -151,8 +164,10 @@ def _utf16_without_bom(head: bytes) -> bool:
     return (odd.count(0) > 0.9 * len(odd) and even.count(0) == 0) or (even.count(0) > 0.9 * len(even) and odd.count(0) == 0)
 
 
-def to_text(html: str | bytes) -> str:
-    """The page as text, without NULs and without an XML declaration (which lxml refuses in a str).
+def to_markup(html: str | bytes) -> str | bytes:
+    """The page as the parser gets it: the served bytes when they are clean UTF-8 (libxml2
+    parses those about twice as fast as a str), else text without NULs and without an XML
+    declaration (which lxml refuses in a str).
 
     Not NFC-normalized here: composing 500 KB of markup costs ~10 ms, while only the extracted
     lines need it, and every line goes through ``normalize_line`` (NFC) on its way out."""
@@ -162,6 +177,8 @@ def to_text(html: str | bytes) -> str:
         else:
             decoded = decode_html(html)
             EVENTS[f"charset_{decoded.how}"] += 1
+            if decoded.how == "utf8" and not _C0_BYTES.search(html):
+                return html
             text = decoded.text
     else:
         text = html
@@ -170,24 +187,25 @@ def to_text(html: str | bytes) -> str:
     return _XML_DECLARATION.sub("", text, count=1)
 
 
-def _parse(text: str, huge: bool) -> tuple[HtmlElement | None, bool]:
-    """(tree, hit libxml2's depth limit)."""
-    parser = HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True, huge_tree=huge)
+def _parse(markup: str | bytes, huge: bool) -> tuple[HtmlElement | None, bool]:
+    """(tree, hit libxml2's depth limit). Bytes are UTF-8 (see ``to_markup``)."""
+    parser = HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True,
+                        huge_tree=huge, encoding="utf-8" if isinstance(markup, bytes) else None)
     try:
-        tree = document_fromstring(text, parser=parser)
+        tree = document_fromstring(markup, parser=parser)
     except (etree.ParserError, ValueError):
         return None, False
     too_deep = any(LIBXML_DEPTH_ERROR in entry.message for entry in parser.error_log)
     return tree, too_deep
 
 
-def parse_page(text: str) -> tuple[HtmlElement | None, list[str]] | Dropped:
+def parse_page(markup: str | bytes) -> tuple[HtmlElement | None, list[str]] | Dropped:
     """Parse once; on libxml2's depth error re-parse with the huge-tree limit and flatten."""
-    tree, too_deep = _parse(text, huge=False)
+    tree, too_deep = _parse(markup, huge=False)
     if not too_deep:
         return tree, []
     EVENTS["deep_nesting"] += 1
-    tree, too_deep = _parse(text, huge=True)
+    tree, too_deep = _parse(markup, huge=True)
     if too_deep or tree is None:
         return Dropped("too_deep", "nesting deeper than libxml2's huge-tree limit (2048)")
     flatten_deep(tree, MAX_DEPTH)
@@ -232,18 +250,15 @@ def _remove(element: HtmlElement) -> None:
 def prune_clutter(tree: HtmlElement, meta: PageMeta, lexicon: HtmlLexicon) -> list[str]:
     """Remove clutter containers; return the texts of the byline blocks removed (author candidates).
 
-    The attribute values are fetched by one XPath and judged once per distinct value, so the
-    Python work is per distinct class name, not per element.
+    The attribute values are fetched by one XPath and judged once per distinct value
+    (``HtmlLexicon.verdict`` caches the verdicts across pages).
     """
     keep = _protected(meta)
     body = tree.find("body")
     page_chars = len(body.text_content()) if body is not None else 0
-    verdicts: dict[str, str | None] = {}
     marked: dict[HtmlElement, str] = {}
     for value in _attribute_xpath(lexicon.attributes)(tree):
-        verdict = verdicts.get(value, "?")
-        if verdict == "?":
-            verdict = verdicts[value] = _verdict(value.lower(), lexicon)
+        verdict = lexicon.verdict(value.lower())
         if verdict is None:
             continue
         element = value.getparent()
@@ -266,10 +281,6 @@ def prune_clutter(tree: HtmlElement, meta: PageMeta, lexicon: HtmlLexicon) -> li
 @lru_cache(maxsize=8)
 def _attribute_xpath(attributes: tuple[str, ...]) -> etree.XPath:
     return etree.XPath("|".join(f"//*/@{name}" for name in attributes))
-
-
-def _verdict(value: str, lexicon: HtmlLexicon) -> str | None:
-    return "byline" if lexicon.byline.search(value) else "prune" if lexicon.prune.search(value) else None
 
 
 def _detached(element: HtmlElement, tree: HtmlElement) -> bool:
@@ -383,11 +394,11 @@ def assemble(lines: list[str], meta: PageMeta, lead_captions: list[str]) -> list
     """Body lines with the title dropped from the top and the lead and lead captions put back."""
     if lines and meta.title and fold(lines[0]) == fold(meta.title):
         lines = lines[1:]
-    body_key = fold(" ".join(lines[:40]))
+    body_key = " ".join(lines[:40]).lower()  # lines and metadata are both normalized (NFC): lower() suffices
     head = []
-    if meta.lead and fold(meta.lead)[:120] not in body_key:
+    if meta.lead and normalize_line(meta.lead).lower()[:120] not in body_key:
         head.append(meta.lead)
-    head += [c for c in lead_captions if fold(c)[:120] not in body_key]
+    head += [c for c in lead_captions if normalize_line(c).lower()[:120] not in body_key]
     return head + lines
 
 
@@ -412,10 +423,10 @@ def process_html(html: str | bytes, url: str | None = None, source: str | None =
     legacy = legacy_vietnamese(html)  # VNI/TCVN3 font encodings: unreadable without the font
     if legacy:
         return Dropped("legacy_encoding", legacy)
-    text = to_text(html)
-    if not text.strip():
+    markup = to_markup(html)
+    if not markup.strip():
         return Dropped("empty")
-    parsed = parse_page(text)
+    parsed = parse_page(markup)
     if isinstance(parsed, Dropped):
         return parsed
     tree, flags = parsed
