@@ -84,14 +84,23 @@ class HtmlLexicon:
     naive_time_offsets: dict[str, str]
     # Verdicts on attribute values seen so far: a site's class names recur on every page.
     verdicts: dict[str, str | None] = field(default_factory=dict, compare=False)
+    caption_classes: dict[str, bool] = field(default_factory=dict, compare=False)
 
     def verdict(self, value: str) -> str | None:
         """``byline``, ``prune`` or None for one (lower-cased) attribute value; cached, bounded."""
-        if value not in self.verdicts:
-            if len(self.verdicts) >= MAX_CACHED_VERDICTS:
-                self.verdicts.clear()
-            self.verdicts[value] = "byline" if self.byline.search(value) else "prune" if self.prune.search(value) else None
-        return self.verdicts[value]
+        return _cached(self.verdicts, value, lambda v: "byline" if self.byline.search(v)
+                       else "prune" if self.prune.search(v) else None)
+
+    def is_caption_class(self, value: str) -> bool:
+        return _cached(self.caption_classes, value, lambda v: bool(self.caption.search(v)))
+
+
+def _cached(cache: dict, key: str, compute):
+    if key not in cache:
+        if len(cache) >= MAX_CACHED_VERDICTS:
+            cache.clear()
+        cache[key] = compute(key)
+    return cache[key]
 
 
 def is_lead_element(element: HtmlElement, lexicon: HtmlLexicon) -> bool:
@@ -278,6 +287,9 @@ def prune_clutter(tree: HtmlElement, meta: PageMeta, lexicon: HtmlLexicon) -> li
     return [b for b in bylines if b]
 
 
+_CLASS_VALUES = etree.XPath("//*/@class")
+
+
 @lru_cache(maxsize=8)
 def _attribute_xpath(attributes: tuple[str, ...]) -> etree.XPath:
     return etree.XPath("|".join(f"//*/@{name}" for name in attributes))
@@ -335,7 +347,11 @@ def convert_captions(tree: HtmlElement, lexicon: HtmlLexicon) -> list[HtmlElemen
     deletes figures, captions included), else their caption is removed; returns the new <p>s."""
     kept: list[HtmlElement] = []
     candidates = list(tree.iter("figcaption"))
-    candidates += [e for e in tree.xpath("//*[@class]") if e.tag != "figcaption" and lexicon.caption.search(e.get("class", "").lower())]
+    for value in _CLASS_VALUES(tree):
+        if lexicon.is_caption_class(value.lower()):
+            element = value.getparent()
+            if element.tag != "figcaption":
+                candidates.append(element)
     for caption in candidates:
         if _detached(caption, tree):
             continue

@@ -16,8 +16,10 @@ def test_pool_results_timeout_and_no_leak():
         results = list(pool.map([(html, None, None), (b"", None, None), (html, "https://a.vn/x.html", None)]))
         assert isinstance(results[0], Document) and isinstance(results[2], Document)
         assert isinstance(results[1], Dropped) and results[1].reason == "empty"
-        pool.timeout = 0.0001
-        assert pool.process(html) == Dropped("timeout", "over 0.0001 s")
+        # A page that takes seconds against a limit of 0.3 s: no scheduling delay can blur it.
+        slow_page = "<html><body>" + "".join(f"<div><p>Đoạn {i}: " + "chữ " * 60 + "</p></div>" for i in range(25_000))
+        pool.timeout = 0.3
+        assert pool.process(slow_page.encode()) == Dropped("timeout", "over 0.3 s")
         assert pool.replaced == 1
         pool.timeout = 30
         assert isinstance(pool.process(html), Document)  # the replacement worker serves
