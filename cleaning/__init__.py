@@ -8,8 +8,6 @@ import logging
 from collections import Counter
 
 from cleaning.document import Document, Dropped
-from cleaning.html import process_html
-from cleaning.text import process_text
 
 __all__ = ["Document", "Dropped", "clean_html", "clean_text", "process_html", "process_text", "DROPPED"]
 
@@ -29,9 +27,28 @@ def _document_or_none(result: Document | Dropped, source: str | None) -> Documen
 
 def clean_text(text: str, source: str | None = None) -> Document | None:
     """Clean a plain-text dump of a page; None (reason logged and counted) when nothing is left."""
+    from cleaning.text import process_text
+
     return _document_or_none(process_text(text, source), source)
 
 
 def clean_html(html: str | bytes, url: str | None = None) -> Document | None:
     """Extract and clean the article of an HTML page (bytes as served, or str)."""
+    from cleaning.html import process_html
+
     return _document_or_none(process_html(html, url), url)
+
+
+def __getattr__(name: str):
+    # ``from cleaning import process_html`` still works, but importing the package (the crawl
+    # process does, for Document and dedup) no longer loads trafilatura, justext, htmldate and
+    # langdetect (~36 MB), which only the cleaning workers run; the same for process_text.
+    if name == "process_html":
+        from cleaning.html import process_html
+
+        return process_html
+    if name == "process_text":
+        from cleaning.text import process_text
+
+        return process_text
+    raise AttributeError(f"module 'cleaning' has no attribute {name!r}")

@@ -33,17 +33,19 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.dataset as ds
-from datasketch import MinHash, MinHashLSH
 
 from cleaning.document import Document, Dropped
 from cleaning.normalize import hash_key
-from cleaning.parquet import UTC_TIMESTAMP
+
+# datasketch (whose LSH imports scipy) and pyarrow are imported where they are used: the
+# cleaning workers import this module for ``signature`` only, which needs numpy alone.
 
 log = logging.getLogger(__name__)
 
 SCHEME = "affine32"  # datasketch 2.0 default, named so signatures stay comparable across versions
+DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_WORDS = 128, 1, 5
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+_PERMUTATIONS: dict[tuple[int, int], np.ndarray] = {}
 
 
 def shingles(key: str, size: int) -> list[bytes]:
@@ -52,6 +54,48 @@ def shingles(key: str, size: int) -> list[bytes]:
     if len(words) <= size:
         return [" ".join(words).encode("utf-8")] if words else []
     return [" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)]
+
+
+def permutations(num_perm: int = DEFAULT_NUM_PERM, seed: int = DEFAULT_SEED) -> np.ndarray:
+    """datasketch 2.0's ``affine32`` permutation parameters (2 x num_perm uint32: odd a, b) for ``seed``."""
+    key = (num_perm, seed)
+    if key not in _PERMUTATIONS:
+        gen = np.random.RandomState(seed)
+        a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+        _PERMUTATIONS[key] = np.array([a, b])
+    return _PERMUTATIONS[key]
+
+
+def signature_values(key: str, *, num_perm: int = DEFAULT_NUM_PERM, seed: int = DEFAULT_SEED,
+                     shingle_words: int = DEFAULT_SHINGLE_WORDS) -> np.ndarray:
+    """The MinHash hash values of a folded text (``hash_key``), bit for bit those of
+    ``datasketch.MinHash(num_perm, seed, scheme="affine32").update_batch(shingles(key))``
+    (SHA-1 -> 32 bits, MurmurHash3 finalizer, a*h+b mod 2^32, min), without importing datasketch."""
+    a, b = permutations(num_perm, seed)
+    values = np.full(num_perm, np.uint32(0xFFFFFFFF), dtype=np.uint32)
+    parts = shingles(key, shingle_words)
+    if not parts:
+        return values
+    digests = b"".join(hashlib.sha1(part).digest()[:4] for part in parts)
+    hv = np.frombuffer(digests, dtype="<u4").astype(np.uint32).reshape(-1, 1)
+    s1, m1, s2, m2, s3 = _FMIX32
+    hv = hv ^ (hv >> s1)
+    hv = hv * m1
+    hv = hv ^ (hv >> s2)
+    hv = hv * m2
+    hv = hv ^ (hv >> s3)
+    return np.minimum(values, (hv * a + b).min(axis=0))
+
+
+def signature(text: str, *, num_perm: int = DEFAULT_NUM_PERM, seed: int = DEFAULT_SEED,
+              shingle_words: int = DEFAULT_SHINGLE_WORDS) -> tuple:
+    """A precomputed signature for ``Document.signature``: ``(scheme, num_perm, seed,
+    shingle_words, hash values as little-endian uint32 bytes)``. The cleaning workers compute
+    it next to process_html, so the crawl process only queries the LSH index; a
+    ``Deduplicator`` with other parameters ignores it and computes its own."""
+    values = signature_values(hash_key(text), num_perm=num_perm, seed=seed, shingle_words=shingle_words)
+    return (SCHEME, num_perm, seed, shingle_words, values.astype("<u4").tobytes())
 
 
 class Deduplicator:
@@ -64,11 +108,13 @@ class Deduplicator:
         self,
         *,
         threshold: float = 0.8,
-        num_perm: int = 128,
-        shingle_words: int = 5,
+        num_perm: int = DEFAULT_NUM_PERM,
+        shingle_words: int = DEFAULT_SHINGLE_WORDS,
         drop_near: bool = False,
-        seed: int = 1,
+        seed: int = DEFAULT_SEED,
     ) -> None:
+        from datasketch import MinHash, MinHashLSH
+
         self.threshold = threshold
         self.num_perm = num_perm
         self.shingle_words = shingle_words
@@ -79,15 +125,19 @@ class Deduplicator:
         self._permutations = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations  # shared
         self._first_by_hash: dict[str, str] = {}
         self._signatures: dict[str, np.ndarray] = {}
+        self._signature_key = (SCHEME, num_perm, seed, shingle_words)
+        self._MinHash = MinHash
 
     def __call__(self, doc: Document) -> Document | Dropped:
-        key = hash_key(doc.text)
+        key = None if doc.content_hash else hash_key(doc.text)
         digest = doc.content_hash or hashlib.sha256(key.encode("utf-8")).hexdigest()
         first = self._first_by_hash.setdefault(digest, doc.id)
         if first != doc.id:
             self.counts["duplicate_exact"] += 1
             return Dropped("duplicate_exact", f"same text as {first}")
-        minhash = self.minhash(key)
+        minhash = self._precomputed(doc)
+        if minhash is None:
+            minhash = self.minhash(key if key is not None else hash_key(doc.text))
         original = self._nearest(doc.id, minhash)
         if original is None:
             self._index(doc.id, minhash)
@@ -99,15 +149,24 @@ class Deduplicator:
         doc.duplicate_of = original
         return doc
 
-    def minhash(self, key: str) -> MinHash:
+    def _precomputed(self, doc: Document):
+        """The MinHash of ``doc.signature`` when it was computed with this detector's parameters."""
+        sig = getattr(doc, "signature", None)
+        if not sig or tuple(sig[:4]) != self._signature_key or len(sig[4]) != 4 * self.num_perm:
+            return None
+        values = np.frombuffer(sig[4], dtype="<u4").astype(np.uint32)
+        return self._MinHash(num_perm=self.num_perm, seed=self.seed, permutations=self._permutations,
+                             hashvalues=values, scheme=SCHEME)
+
+    def minhash(self, key: str):
         """The MinHash of a folded text (``hash_key``)."""
-        minhash = MinHash(
+        minhash = self._MinHash(
             num_perm=self.num_perm, seed=self.seed, permutations=self._permutations, scheme=SCHEME
         )
         minhash.update_batch(shingles(key, self.shingle_words))
         return minhash
 
-    def _nearest(self, doc_id: str, minhash: MinHash) -> str | None:
+    def _nearest(self, doc_id: str, minhash) -> str | None:
         """The indexed article most similar to ``minhash``, if at least ``threshold``; ties: the first."""
         best, best_score = None, self.threshold
         for candidate in self._lsh.query(minhash):
@@ -118,7 +177,7 @@ class Deduplicator:
                 best, best_score = candidate, score
         return best
 
-    def _index(self, doc_id: str, minhash: MinHash) -> None:
+    def _index(self, doc_id: str, minhash) -> None:
         if doc_id in self._signatures:  # the same article again (an update): replace its entry
             self._lsh.remove(doc_id)
         self._lsh.insert(doc_id, minhash)
@@ -137,6 +196,11 @@ class Deduplicator:
         All exact hashes are loaded; signatures only for rows fetched within ``window_days``
         (rows without ``fetched_at``, i.e. from files, count as recent; None: all rows).
         """
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+
+        from cleaning.parquet import UTC_TIMESTAMP
+
         dedup = cls(**options)
         path = Path(out)
         # Listed by hand: a writer's *.parquet.tmp must not be read, nor _quarantine/.

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 
+#: Document fields that are not Parquet columns.
+NOT_PERSISTED = frozenset({"flags", "signature"})
+
+
 @dataclass
 class Document:
     """One article. Field names and meanings are the Parquet schema (see ``cleaning.parquet``)."""
@@ -28,10 +32,13 @@ class Document:
     duplicate_of: str | None = None
     # Notes a stage leaves for later stages or for counting; not written to Parquet.
     flags: list[str] = field(default_factory=list)
+    # The near-duplicate MinHash signature, when the cleaning worker computed it
+    # (``cleaning.dedup.signature``); not written to Parquet, not compared.
+    signature: tuple | None = field(default=None, repr=False, compare=False)
 
     def to_row(self) -> dict:
         """The Parquet row: every schema column, nothing else."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "flags"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NOT_PERSISTED}
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,16 @@ DEFAULT_TIMEOUT = 10.0   # seconds per page
 _JOIN_SECONDS = 2.0
 
 
-def _serve(conn: Connection) -> None:
-    """Worker loop: receive (html, url, source), send back process_html's result; None ends it."""
+def _serve(conn: Connection, signatures: bool = False) -> None:
+    """Worker loop: receive (html, url, source), send back process_html's result; None ends it.
+
+    With ``signatures``, a Document comes back with its near-duplicate MinHash signature
+    (``Document.signature``, ``cleaning.dedup.signature``) computed here, off the caller's process.
+    """
     from cleaning.html import process_html
+
+    if signatures:
+        from cleaning.dedup import signature
 
     while True:
         try:
@@ -46,15 +53,17 @@ def _serve(conn: Connection) -> None:
         html, url, source = job
         try:
             result: Document | Dropped = process_html(html, url, source)
+            if signatures and isinstance(result, Document):
+                result.signature = signature(result.text)
         except Exception as error:  # counted by the caller like any other drop
             result = Dropped("error", f"{type(error).__name__}: {error}")
         conn.send(result)
 
 
 class _Worker:
-    def __init__(self, context: mp.context.BaseContext) -> None:
+    def __init__(self, context: mp.context.BaseContext, signatures: bool = False) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child,), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, signatures), daemon=True)
         self.process.start()
         child.close()
         self.started: float | None = None   # when its current job was sent
@@ -84,11 +93,14 @@ class _Worker:
 class HtmlPool:
     """``workers`` long-lived processes running ``process_html`` with a ``timeout`` per page."""
 
-    def __init__(self, workers: int = 2, timeout: float = DEFAULT_TIMEOUT, start_method: str = "spawn") -> None:
+    def __init__(self, workers: int = 2, timeout: float = DEFAULT_TIMEOUT, start_method: str = "spawn",
+                 signatures: bool = False) -> None:
         # "spawn": a clean interpreter, safe even when the parent runs threads (Scrapy, Twisted).
+        # signatures: Documents come back with their dedup signature (see _serve).
         self.timeout = timeout
+        self.signatures = signatures
         self._context = mp.get_context(start_method)
-        self._workers = [_Worker(self._context) for _ in range(max(1, workers))]
+        self._workers = [_Worker(self._context, signatures) for _ in range(max(1, workers))]
         self.replaced = 0   # workers killed for a timeout or found dead
 
     def __enter__(self) -> HtmlPool:
@@ -152,5 +164,5 @@ class HtmlPool:
 
     def _replace(self, i: int) -> None:
         self._workers[i].kill()
-        self._workers[i] = _Worker(self._context)
+        self._workers[i] = _Worker(self._context, self.signatures)
         self.replaced += 1

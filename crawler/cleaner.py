@@ -4,7 +4,8 @@
 ``workers`` threads owns an ``HtmlPool(workers=1)``: a thread sends a page to its process and
 waits on the pipe (the GIL is free meanwhile), the event loop awaits the thread's future. The
 per-page time limit is HtmlPool's: an overrunning worker is killed and replaced, the page
-becomes ``Dropped("timeout")``.
+becomes ``Dropped("timeout")``. The workers also compute each Document's near-duplicate
+signature (``Document.signature``), so the crawl process's ``Deduplicator`` only queries its index.
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ class CleanerPool:
         """The calling thread's own HtmlPool (started on its first page)."""
         pool = getattr(self._local, "pool", None)
         if pool is None:
-            pool = self._local.pool = HtmlPool(workers=1, timeout=self.timeout)
+            pool = self._local.pool = HtmlPool(workers=1, timeout=self.timeout, signatures=True)
             with self._lock:
                 self._pools.append(pool)
         return pool

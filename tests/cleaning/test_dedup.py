@@ -108,3 +108,86 @@ def test_seeded_from_nothing(tmp_path: Path) -> None:
     assert Deduplicator.from_dataset(tmp_path / "missing").counts == {}
     (tmp_path / "empty").mkdir()
     assert Deduplicator.from_parquet(tmp_path / "empty")(doc("a", "Một bài.")).duplicate_of is None
+
+
+# --- signatures computed elsewhere (the cleaning workers) -----------------------------------------
+
+SIGNATURE_TEXTS = [seed_text(name) for name in SEED_NAMES] + [
+    republished(seed_text(SEED_NAMES[1])), "Tin ngắn.", "ba từ thôi", "", "Hội nghị hoà bình ở Hà Nội."]
+
+
+@pytest.mark.parametrize("text", SIGNATURE_TEXTS)
+def test_signature_values_are_datasketchs_minhash(text: str) -> None:
+    from datasketch import MinHash
+
+    from cleaning.dedup import SCHEME, signature_values
+    from cleaning.normalize import hash_key
+
+    expected = MinHash(num_perm=128, seed=1, scheme=SCHEME)
+    expected.update_batch(shingles(hash_key(text), 5))
+    assert (signature_values(hash_key(text)) == expected.hashvalues).all()
+    assert (Deduplicator().minhash(hash_key(text)).hashvalues == expected.hashvalues).all()
+
+
+def with_signature(document: Document) -> Document:
+    from cleaning.dedup import signature
+
+    document.signature = signature(document.text)
+    return document
+
+
+@pytest.mark.parametrize("precomputed", ["none", "all", "mixed"])
+def test_precomputed_signatures_give_the_same_results(precomputed: str) -> None:
+    names = SEED_NAMES[1:]  # the ones whose republished copy is a near duplicate (see above)
+    docs = [doc(f"https://a.vn/{n}", seed_text(n)) for n in names]
+    docs += [doc(f"https://b.vn/{n}", republished(seed_text(n))) for n in names]
+    docs += [doc("https://c.vn/copy", seed_text(names[0])), doc("https://d.vn/short", "Tin ngắn.")]
+    if precomputed == "all":
+        docs = [with_signature(d) for d in docs]
+    elif precomputed == "mixed":
+        docs = [with_signature(d) if i % 2 else d for i, d in enumerate(docs)]
+    dedup = Deduplicator()
+    outcome = [r.reason if isinstance(r, Dropped) else r.duplicate_of for r in map(dedup, docs)]
+    first = [stable_id(f"https://a.vn/{n}") for n in names]
+    assert outcome == [None, None, *first, "duplicate_exact", None]
+    assert dedup.counts == {"unique": 3, "duplicate_near": 2, "duplicate_exact": 1}
+
+
+def test_a_signature_of_other_parameters_is_ignored() -> None:
+    from cleaning.dedup import signature
+
+    text = seed_text(SEED_NAMES[1])
+    dedup = Deduplicator(num_perm=64)
+    dedup(doc("a", text))
+    copy = doc("b", republished(text))
+    copy.signature = signature(seed_text(SEED_NAMES[2]))  # 128 values, another text: must not be used
+    assert dedup(copy).duplicate_of == stable_id("a")
+
+
+def test_signature_is_not_a_parquet_column() -> None:
+    document = with_signature(doc("a", "Tin ngắn."))
+    assert "signature" not in document.to_row() and "flags" not in document.to_row()
+    assert document == doc("a", "Tin ngắn.")
+
+
+def test_importing_dedup_for_signatures_loads_neither_datasketch_nor_pyarrow() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, cleaning.dedup; "
+            "print(any(m in sys.modules for m in ('datasketch', 'scipy', 'pyarrow', 'cleaning.html')))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
+
+
+def test_html_pool_workers_send_the_signature_back() -> None:
+    from cleaning.dedup import signature
+    from cleaning.limits import HtmlPool
+    from tests.cleaning.test_html import page
+
+    html = page().encode("utf-8")
+    with HtmlPool(workers=1, timeout=30, signatures=True) as pool:
+        result = pool.process(html, url="https://a.vn/x-12345.html")
+    assert isinstance(result, Document) and result.signature == signature(result.text)
+    with HtmlPool(workers=1, timeout=30) as pool:
+        assert pool.process(html, url="https://a.vn/x-12345.html").signature is None
