@@ -82,6 +82,15 @@ def _bom(data: bytes) -> tuple[str, int] | None:
     return None
 
 
+def _utf8_prefix(sample: bytes) -> bool:
+    """Is this cut-off sample valid UTF-8? (A character cut in two at its end does not count.)"""
+    try:
+        codecs.utf_8_decode(sample, "strict", False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _strict(data: bytes, encoding: str) -> str | None:
     try:
         return data.decode(encoding)
@@ -195,6 +204,7 @@ _LEGACY_RE = {name: re.compile(rb"(?<![A-Za-z0-9\x80-\xff])(" + b"|".join(map(re
                                + rb")(?![A-Za-z0-9\x80-\xff])")
               for name, words in _LEGACY_WORDS.items()}
 _LEGACY_SAMPLE = 262_144
+_UTF8_PROBE = 16_384
 LEGACY_MIN_HITS, LEGACY_MIN_WORDS = 5, 3
 
 
@@ -206,7 +216,10 @@ def legacy_vietnamese(data: bytes | str) -> str | None:
     if isinstance(data, str):
         data = data[:_LEGACY_SAMPLE].encode("cp1252", "ignore")
     sample = data[:_LEGACY_SAMPLE]
-    if sample.isascii() or _strict(sample, "utf-8") is not None:
+    if sample.isascii():
+        return None
+    head = sample[:_UTF8_PROBE]  # non-ASCII text that is valid UTF-8 this far is UTF-8
+    if _utf8_prefix(sample if head.isascii() else head):
         return None
     for name, pattern in _LEGACY_RE.items():
         hits = pattern.findall(sample)
