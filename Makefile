@@ -1,9 +1,10 @@
 # Everything runs from .venv in the project root; `make install` creates it.
 PYTHON ?= python3
 VENV := .venv
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := $(VENV)/bin
 
-.PHONY: install demo test bench clean
+.PHONY: install services demo test bench clean
 
 $(BIN)/newsclean: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +18,18 @@ install: $(BIN)/newsclean
 demo: install
 	$(BIN)/newsclean demo -o data
 
-test: install
+# Servers the tests run for real (Redis for the distributed crawl), from Debian's packages.
+services:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		echo "installing redis-server (Debian package)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server >/dev/null; }
+
+test: install services
 	$(BIN)/pytest -q
 
 bench: install
 	$(BIN)/python benchmarks/clean_text.py
+	$(BIN)/python benchmarks/extraction.py
 
 clean:
-	rm -rf $(VENV) data/seeds data/demo
+	rm -rf $(VENV) data/seeds data/demo data/demo-requests.log data/state.sqlite*

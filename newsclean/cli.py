@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cleaning.sources import MAX_FILE_BYTES
-from newsclean.batch import clean_paths
+from newsclean.batch import clean_paths, previous_outputs
 from newsclean.crawl_cmd import crawl, crawl_demo
 from newsclean.status_cmd import status
 
@@ -32,9 +32,18 @@ def main(verbose: int) -> None:
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Processes; above 1 the batch runs on datatrove's LocalPipelineExecutor, one Parquet file per task.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace the dataset already in OUT (its files are removed once the new ones are written).")
 def clean(paths: tuple[Path, ...], out: Path, max_file_bytes: int, max_rows: int, progress: bool,
-          workers: int = 1) -> None:
-    """Clean .txt/.html/.htm(.gz) files and folders into the Parquet dataset OUT."""
+          workers: int = 1, overwrite: bool = False) -> None:
+    """Clean .txt/.html/.htm(.gz) files and folders into the Parquet dataset OUT.
+
+    A second run into the same OUT would hold every row twice, so OUT must be empty (or new)
+    unless --overwrite is given.
+    """
+    previous = previous_outputs(out)
+    if previous and not overwrite:
+        raise click.UsageError(f"{out} already holds a dataset ({len(previous)} files); pass --overwrite to replace it")
     try:
         if workers > 1:
             from newsclean.datatrove_steps import clean_paths_datatrove
@@ -46,6 +55,8 @@ def clean(paths: tuple[Path, ...], out: Path, max_file_bytes: int, max_rows: int
             outcomes = clean_paths(paths, out, max_bytes=max_file_bytes, max_rows=max_rows, progress=progress)
     except OSError as error:
         raise click.ClickException(f"cannot write {out}: {error}") from error
+    for old_file in previous:
+        old_file.unlink(missing_ok=True)
     click.echo(f"clean: {sum(outcomes.values())} inputs: {outcomes.summary() or 'none'} -> {out}")
 
 
@@ -57,7 +68,8 @@ def clean(paths: tuple[Path, ...], out: Path, max_file_bytes: int, max_rows: int
 def demo(out: Path, seeds: Path) -> None:
     """The main job on its embedded default: clean seeds/ and crawl the bundled offline demo site."""
     ctx = click.get_current_context()
-    ctx.invoke(clean, paths=(seeds,), out=out / "seeds", max_file_bytes=MAX_FILE_BYTES, max_rows=50_000, progress=True)
+    ctx.invoke(clean, paths=(seeds,), out=out / "seeds", max_file_bytes=MAX_FILE_BYTES, max_rows=50_000,
+               progress=True, overwrite=True)
     code = crawl_demo(out / "demo")
     if code:
         raise click.ClickException(f"demo crawl failed with exit code {code}")

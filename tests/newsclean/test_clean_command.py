@@ -76,3 +76,13 @@ def test_every_command_has_help():
     for command in ([], ["clean"], ["demo"]):
         result = run(*command, "--help")
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_a_second_run_into_the_same_dataset_needs_overwrite_and_then_replaces_it(tmp_path):
+    out = tmp_path / "out"
+    assert run("clean", str(SEEDS), "-o", str(out), "--no-progress").exit_code == 0
+    again = CliRunner().invoke(main, ["clean", str(SEEDS), "-o", str(out), "--no-progress"])
+    assert again.exit_code != 0 and "--overwrite" in again.output
+    assert pq.read_table(out).num_rows == 3
+    assert run("clean", str(SEEDS), "-o", str(out), "--no-progress", "--overwrite").exit_code == 0
+    assert pq.read_table(out).num_rows == 3 and len(list(out.glob("*.parquet"))) == 1
