@@ -81,6 +81,9 @@ EXTENSIONS = {"crawler.extensions.CrawlProgress": 500, "crawler.extensions.Crawl
 NEWSCLEAN_SITES_FILE = ""
 #: Link hops followed from a start page, sitemap or feed (0: only what they list).
 NEWSCLEAN_FOLLOW_DEPTH = 2
+#: Follow the links of article pages too (found by a cheap scan of their <a href>, not a parse);
+#: False: only start and listing pages are followed.
+NEWSCLEAN_FOLLOW_ARTICLE_LINKS = True
 #: Pages (articles and link pages) requested per site at most.
 NEWSCLEAN_MAX_PAGES_PER_SITE = 10_000
 #: Sitemap and feed entries older than this are skipped: an ISO date/time (``2024-06-10``,

@@ -1,0 +1,43 @@
+"""The article-page link scan finds the links LinkExtractor finds, without parsing the page."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse
+from scrapy.linkextractors import LinkExtractor
+
+from crawler.spiders.news import scan_links
+
+PAGES = sorted((Path(__file__).resolve().parents[1] / "cleaning" / "fixtures" / "pages").glob("*.html"))
+BASE = "http://127.0.0.1:8000/tin/"
+
+
+def response(body: bytes, url: str = BASE + "bai-12345.html") -> HtmlResponse:
+    return HtmlResponse(url=url, body=body, encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.stem)
+def test_scan_finds_what_link_extractor_finds(path: Path) -> None:
+    body = path.read_bytes()
+    expected = {link.url.split("#")[0] for link in LinkExtractor(unique=True).extract_links(response(body))}
+    found = {url.split("#")[0] for url in scan_links(response(body))}
+    # "#section" links to the page itself are skipped: the page is never fetched again anyway.
+    assert found == expected - {response(body).url}
+    assert len(found) > 20
+
+
+def test_scan_quotes_relative_base_entities_comments_and_filter() -> None:
+    page = """<html><head><base href="/chuyen-muc/"></head><body>
+    <a href="bai-1-11111.html">1</a> <a class=x href='/bai-2-22222.html?a=1&amp;b=2'>2</a>
+    <a href=https://other.vn/x-33333.html>3</a> <!-- <a href="/hidden-44444.html">no</a> -->
+    <a href="anh.jpg">img</a> <a href="mailto:a@b.vn">m</a> <a href="javascript:void(0)">j</a>
+    <a href="/thời-sự/bài-55555.html">5</a> <link href="/style.css"> <a href="#top">top</a>
+    <AREA HREF="/bai-1-11111.html"></body></html>""".encode()
+    urls = scan_links(response(page))
+    assert urls == ["http://127.0.0.1:8000/chuyen-muc/bai-1-11111.html",
+                    "http://127.0.0.1:8000/bai-2-22222.html?a=1&b=2",
+                    "https://other.vn/x-33333.html",
+                    "http://127.0.0.1:8000/th%E1%BB%9Di-s%E1%BB%B1/b%C3%A0i-55555.html",
+                    "http://127.0.0.1:8000/bai-1-11111.html"]
+    assert scan_links(response(page), lambda u: "other.vn" not in u) == [u for u in urls if "other.vn" not in u]
