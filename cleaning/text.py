@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from cleaning.document import Document, Dropped, stable_id
-from cleaning.lexicon import TextLexicon, fold, load_text_lexicon
+from cleaning.lexicon import TextLexicon, load_text_lexicon
 from cleaning.normalize import normalize_line
 from cleaning.pipeline import run_stages
 from cleaning.stages import FINAL_STAGES

@@ -4,7 +4,6 @@ readable. More bad inputs: tests/newsclean/test_clean_command.py; a failed write
 tests/cleaning/test_parquet.py."""
 from __future__ import annotations
 
-import gzip
 import os
 import signal
 import subprocess

@@ -2,7 +2,6 @@
 Parsed directly (crawler.discovery) in bounded time and memory, and one crawl end to end."""
 from __future__ import annotations
 
-import resource
 import subprocess
 import sys
 import time
