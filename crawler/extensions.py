@@ -90,6 +90,8 @@ class CrawlLedger:
     The spider and the pipeline reach it with ``ledger_of(crawler)`` and mark each article's
     outcome. At ``spider_closed`` (after the pipeline committed its last file) the run is
     finished with the crawl's counts and the reason it ended, and the ledger closed.
+    Per-page marks are committed in batches (NEWSCLEAN_LEDGER_BATCH marks or
+    NEWSCLEAN_LEDGER_BATCH_SECONDS, and with every file commit; see ``crawler.ledger``).
 
     No ledger when NEWSCLEAN_STATE is empty or the output is one ``.parquet`` file (a ledger
     needs a dataset folder: a re-run adds files, never rewrites one).
@@ -98,8 +100,11 @@ class CrawlLedger:
     def __init__(self, crawler: Crawler, state_path: Path, out: Path) -> None:
         self.crawler = crawler
         self.lock = OutputLock(out).__enter__()
+        batch = crawler.settings.getint("NEWSCLEAN_LEDGER_BATCH", 500)
+        seconds = crawler.settings.getfloat("NEWSCLEAN_LEDGER_BATCH_SECONDS", 1.0)
         try:
-            self.ledger = SQLiteLedger(state_path)
+            # Per-page marks batched (see crawler.ledger: a crash loses only marks, i.e. re-fetches).
+            self.ledger = SQLiteLedger(state_path, batch_size=batch, batch_seconds=seconds)
             self.recovery: Recovery = self.ledger.recover(out)
         except BaseException:
             self.lock.__exit__(None, None, None)
@@ -107,6 +112,12 @@ class CrawlLedger:
         sites = [site.name for site in getattr(crawler.spider, "sites", ())]
         self.run_id = self.ledger.start_run(",".join(sites) or None)
         log.info("ledger %s, run %s: %d URLs pending", state_path, self.run_id, self.ledger.stats().pending)
+        # The open batch holds SQLite's write lock: commit it at least every batch_seconds,
+        # also when no mark comes (other processes, ``newsclean status``, see it soon).
+        self.flusher: LoopingCall | None = None
+        if batch > 0:
+            self.flusher = LoopingCall(self.ledger.flush)
+            self.flusher.start(seconds, now=False)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "CrawlLedger":
@@ -124,6 +135,8 @@ class CrawlLedger:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         counts = {f"{site}/{key}": n for site, keys in site_counts(self.crawler.stats.get_stats()).items()
                   for key, n in keys.items()}
+        if self.flusher is not None and self.flusher.running:
+            self.flusher.stop()
         try:
             self.ledger.finish_run(self.run_id, counts, status=reason)
             log.info("ledger: %s", self.ledger.stats())

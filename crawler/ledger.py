@@ -31,11 +31,38 @@ id is in two done files (an article re-fetched because it changed, or a writer i
 between writing a file and forgetting its buffer), the older copy is removed by rewriting
 the older file atomically: every id is in exactly one file.
 
-Durability: WAL with ``synchronous=FULL`` by default (each transaction is fsynced). NORMAL
-would also be correct here, because ``recover`` reconciles files and ledger either way: a
-transaction lost to a power cut only sends a URL back to pending (fetched again) or leaves a
-file unknown (quarantined, its URLs pending). FULL just avoids the rework. The ledger is shared
-between processes through SQLite's locking, with a busy timeout.
+Durability: WAL with ``synchronous=FULL`` by default (each transaction is fsynced when it
+commits). The ledger is shared between processes through SQLite's locking, with a busy timeout.
+
+Batched marks (``batch_size`` > 0; the crawl uses it, see ``crawler.extensions.CrawlLedger``):
+the per-page marks (``mark_discovered``, ``discover_many``, ``mark_fetched``,
+``mark_not_modified``, ``mark_failed``, ``mark_gone``) go into one open transaction, each in its
+own savepoint (an operation that fails undoes only itself), committed after ``batch_size`` marks,
+after ``batch_seconds`` (checked at each mark, and by ``flush()``, which the crawl calls every
+second), at ``close()``, and before every other write: ``begin_commit``, ``finish_commit`` and the
+rest of the commit protocol and recovery commit at once, durably, *together with the marks
+buffered before them* (a transaction is atomic and WAL commits are ordered: a later commit
+never survives without an earlier one). The marks read back in this process see the buffered
+writes (same connection). Why a crash stays safe: what a crash can lose is only the marks of
+the open batch, and each lost mark only makes the next run do work again, never loses or
+duplicates a row:
+
+* a lost ``mark_fetched`` leaves the URL in its earlier state (discovered or fetched: pending,
+  fetched again; written: its row is the one in the dataset, unchanged). Its Document cannot
+  be in a file: a Document reaches a file only through ``begin_commit``, which commits the
+  batch holding its ``mark_fetched`` before the file is written (and ``finish_commit`` can
+  only mark ``written`` URLs whose ``fetched`` state it sees);
+* a lost ``mark_failed`` / ``mark_gone`` / ``mark_not_modified`` leaves the URL pending (or
+  written with its row current): fetched again;
+* a lost ``mark_discovered`` leaves no row at all for the URL, so nothing of it is in the
+  dataset; the sitemap, feed or link that gave it gives it again next run.
+
+The same argument makes ``synchronous=NORMAL`` safe (a power cut may lose the last
+transactions, never corrupts the database): a lost ``begin_commit`` leaves its file unknown
+(quarantined by ``recover``, its URLs still pending), a lost ``finish_commit`` leaves a pending
+commit whose file is in place (finished by ``recover``). FULL is kept because the rewrite of an
+older file by ``remove_superseded`` must not outlive the ledger's record of the newer file;
+with batching there are few transactions left to fsync anyway (one per batch or file commit).
 """
 from __future__ import annotations
 
@@ -248,8 +275,14 @@ class SQLiteLedger(Ledger):
         *,
         synchronous: str = "FULL",
         busy_timeout_ms: int = 30_000,
+        batch_size: int = 0,
+        batch_seconds: float = 1.0,
     ) -> None:
         self.path = Path(path)
+        self.batch_size = batch_size  # 0: every mark is its own committed transaction
+        self.batch_seconds = batch_seconds
+        self._batch_marks = 0  # marks in the open batch
+        self._batch_started: float | None = None  # monotonic time the open batch began; None: no batch
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._conn = sqlite3.connect(
@@ -267,9 +300,31 @@ class SQLiteLedger(Ledger):
     # -- plumbing -------------------------------------------------------------------------
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT: takes the write lock up front, so no deadlock upgrades."""
+    def _transaction(self, mark: bool = False) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT: takes the write lock up front, so no deadlock upgrades.
+
+        ``mark``: a per-page mark, which may wait in the open batch (see the module docstring);
+        any other write commits the batch with it.
+        """
         with self._lock:
+            if self._batch_started is None and mark and self.batch_size > 0:
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._batch_started, self._batch_marks = time.monotonic(), 0
+            if self._batch_started is not None:
+                self._conn.execute("SAVEPOINT op")
+                try:
+                    yield self._conn
+                    self._conn.execute("RELEASE op")
+                except BaseException:
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK TO op")
+                        self._conn.execute("RELEASE op")
+                    raise
+                self._batch_marks += 1
+                if (not mark or self._batch_marks >= self.batch_size
+                        or time.monotonic() - self._batch_started >= self.batch_seconds):
+                    self._commit_batch()
+                return
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
                 yield self._conn
@@ -285,8 +340,21 @@ class SQLiteLedger(Ledger):
         with self._lock:
             return self._conn.execute(sql, tuple(params)).fetchall()
 
+    def _commit_batch(self) -> None:
+        self._batch_started = None
+        if self._conn.in_transaction:
+            self._conn.execute("COMMIT")
+
+    def flush(self) -> None:
+        """Commit the open batch of marks, if any."""
+        with self._lock:
+            if self._batch_started is not None:
+                self._commit_batch()
+
     def close(self) -> None:
         with self._lock:
+            if self._batch_started is not None:
+                self._commit_batch()
             self._conn.close()
 
     def __enter__(self) -> "SQLiteLedger":
@@ -303,13 +371,13 @@ class SQLiteLedger(Ledger):
     # -- discovery and fetching -----------------------------------------------------------
 
     def mark_discovered(self, url: str, site: str, lastmod: str | None = None) -> bool:
-        with self._transaction() as conn:
+        with self._transaction(mark=True) as conn:
             return self._discover(conn, url, site, lastmod)
 
     def discover_many(self, entries: Iterable[tuple[str, str, str | None]]) -> list[str]:
         """``mark_discovered`` for many ``(url, site, lastmod)`` in one transaction (a sitemap);
         returns the URLs that need fetching."""
-        with self._transaction() as conn:
+        with self._transaction(mark=True) as conn:
             return [url for url, site, lastmod in entries if self._discover(conn, url, site, lastmod)]
 
     def _discover(self, conn: sqlite3.Connection, url: str, site: str, lastmod: str | None) -> bool:
@@ -371,7 +439,7 @@ class SQLiteLedger(Ledger):
         etag: str | None = None,
         last_modified: str | None = None,
     ) -> bool:
-        with self._transaction() as conn:
+        with self._transaction(mark=True) as conn:
             row = conn.execute(
                 "SELECT state, content_hash, doc_id, file FROM urls WHERE url = ?", (url,)
             ).fetchone()
@@ -394,7 +462,7 @@ class SQLiteLedger(Ledger):
             return not unchanged
 
     def mark_not_modified(self, url: str) -> None:
-        with self._transaction() as conn:
+        with self._transaction(mark=True) as conn:
             updated = conn.execute(
                 "UPDATE urls SET state = 'written', fetched_at = ?, attempts = attempts + 1"
                 " WHERE url = ? AND state IN ('written', 'discovered') AND file IS NOT NULL",
@@ -411,7 +479,7 @@ class SQLiteLedger(Ledger):
         self._finish(url, "gone", None)
 
     def _finish(self, url: str, state: str, reason: str | None) -> None:
-        with self._transaction() as conn:
+        with self._transaction(mark=True) as conn:
             updated = conn.execute(
                 "UPDATE urls SET state = ?, reason = ?, fetched_at = ?, attempts = attempts + 1 WHERE url = ?",
                 (state, reason, _now(), url),

@@ -107,6 +107,11 @@ NEWSCLEAN_PROGRESS_INTERVAL = 10.0
 #: resumes from it and fetches known articles again only when they changed. One ledger per
 #: output folder; empty: no ledger (every run starts from scratch). ``newsclean status`` reads it.
 NEWSCLEAN_STATE = "data/state.sqlite"
+#: The ledger's per-page marks are committed together: after this many (0: each at once), after
+#: NEWSCLEAN_LEDGER_BATCH_SECONDS, and with every Parquet file commit. A crash loses at most the
+#: marks not yet committed, whose URLs are then fetched again (crawler.ledger explains why).
+NEWSCLEAN_LEDGER_BATCH = 500
+NEWSCLEAN_LEDGER_BATCH_SECONDS = 1.0
 #: Near duplicates (MinHash) are written with ``duplicate_of`` set; True: dropped instead.
 #: Exact duplicates (same content_hash as a row already written) are never written again.
 NEWSCLEAN_DROP_NEAR_DUPLICATES = False

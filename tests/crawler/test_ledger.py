@@ -303,11 +303,12 @@ from cleaning.parquet import DatasetWriter
 from crawler.ledger import LedgerCommitHook, OutputLock, SQLiteLedger
 
 state, out, n, rows = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+batch = int(sys.argv[5]) if len(sys.argv) > 5 else 0  # marks committed per batch (0: each at once)
 # Graceful SIGTERM (SIGINT already raises KeyboardInterrupt): the writer's __exit__ then
 # commits its buffer, so the stop can land anywhere, even inside a commit.
 signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
 lock = OutputLock(out).__enter__()  # held until the process ends, however it ends
-ledger = SQLiteLedger(state)
+ledger = SQLiteLedger(state, batch_size=batch, batch_seconds=0.2)
 ledger.recover(out)
 run = ledger.start_run("example.vn")
 urls = [f"https://example.vn/tin/{i}" for i in range(n)]
@@ -398,3 +399,65 @@ def test_writer_stopped_at_random_moments_loses_and_duplicates_nothing(tmp_path:
         assert stats.states["failed"] + stats.states["gone"] == N_DOCS - len(expected_written())
     ids = pq.read_table(out)["id"].to_pylist()
     assert sorted(ids) == sorted(expected_written())
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=lambda s: s.name)
+def test_batched_marks_stopped_at_random_moments_lose_and_duplicate_nothing(tmp_path: Path, signum: int) -> None:
+    """The same with the crawl's batched marks: a stop may lose marks, never a row."""
+    state, out, worker = tmp_path / "state.sqlite", tmp_path / "out", tmp_path / "worker.py"
+    worker.write_text(WORKER)
+    command = [sys.executable, str(worker), str(state), str(out), str(N_DOCS), str(ROWS_PER_FILE), "37"]
+    rng = random.Random(signum + 100)
+    stops = 0
+    for _ in range(STOPS):
+        stops += run_worker(command, signum, rng.uniform(0.4, 1.1))
+        check_after_stop(state, out)
+    assert stops >= 2, "the stops did not land mid-run: the test proves nothing"
+    run_worker(command, None, 0)
+    check_after_stop(state, out)
+    with SQLiteLedger(state) as ledger:
+        assert ledger.pending() == []
+        assert ledger.stats().states["written"] == len(expected_written())
+    assert sorted(pq.read_table(out)["id"].to_pylist()) == sorted(expected_written())
+
+
+def test_batched_marks_are_read_back_at_once_and_committed_with_the_file(tmp_path: Path) -> None:
+    state, out = tmp_path / "state.sqlite", tmp_path / "out"
+    ledger = SQLiteLedger(state, batch_size=1000, batch_seconds=3600)
+    other = SQLiteLedger(state)  # another connection: sees committed transactions only
+    try:
+        ledger.recover(out)
+        ledger.discover_many((url(i), SITE, None) for i in range(4))
+        writer = writer_for(ledger, out)
+        assert fetch_and_write(ledger, writer, url(0)) and fetch_and_write(ledger, writer, url(1))
+        ledger.mark_failed(url(2), "http_500")
+        # This process reads its own marks (an unchanged page is recognised, a second
+        # mark_fetched of an undiscovered URL still raises and undoes only itself).
+        assert ledger.get(url(0))["state"] == "fetched" and ledger.get(url(2))["state"] == "failed"
+        with pytest.raises(KeyError):
+            ledger.mark_fetched(url(99), doc_id="x", content_hash="y")
+        assert ledger.get(url(1))["state"] == "fetched"
+        assert other.get(url(0)) is None  # not committed yet: a crash now re-discovers and re-fetches
+        writer.commit()  # begin_commit and finish_commit commit the marks before them
+        assert other.get(url(0))["state"] == "written" and other.get(url(2))["state"] == "failed"
+        ledger.mark_gone(url(3))
+        assert other.get(url(3))["state"] == "discovered"
+        ledger.flush()
+        assert other.get(url(3))["state"] == "gone"
+        ledger.mark_not_modified(url(0))
+    finally:
+        ledger.close()  # commits the open batch
+    assert other.get(url(0))["attempts"] == 2
+    assert other.stats().invariant_holds() and other.verify(out) == []
+    other.close()
+
+
+def test_a_batch_is_committed_after_batch_size_marks(tmp_path: Path) -> None:
+    ledger = SQLiteLedger(tmp_path / "state.sqlite", batch_size=3, batch_seconds=3600)
+    other = SQLiteLedger(tmp_path / "state.sqlite")
+    with ledger, other:
+        ledger.mark_discovered(url(1), SITE)
+        ledger.mark_discovered(url(2), SITE)
+        assert other.get(url(1)) is None
+        ledger.mark_discovered(url(3), SITE)
+        assert [other.get(url(i))["state"] for i in (1, 2, 3)] == ["discovered"] * 3
