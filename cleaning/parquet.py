@@ -186,10 +186,25 @@ class DatasetWriter:
         if not self._group:
             return
         table = documents_to_table(self._group)  # before the file is opened: a bad row leaves no file
-        if self._file is None:
-            self._file = pq.ParquetWriter(temporary_name(self._path()), SCHEMA, compression="zstd")
-        self._file.write_table(table)
+        try:
+            if self._file is None:
+                self._file = pq.ParquetWriter(temporary_name(self._path()), SCHEMA, compression="zstd")
+            self._file.write_table(table)
+        except BaseException:
+            self._abort_file()
+            raise
         self._group = []
+
+    def _abort_file(self) -> None:
+        """A write failed (disk full, I/O error): drop the file being written and its rows; the
+        error goes on to the caller, and the files committed before stay as they are."""
+        if self._file is not None:
+            try:
+                self._file.close()
+            except Exception:  # noqa: BLE001 - the first error is the one to report
+                pass
+        temporary_name(self._path()).unlink(missing_ok=True)
+        self._file, self._group, self._ids, self._file_bytes = None, [], [], 0
 
     def commit(self) -> CommittedFile | None:
         """Give the file being written its final name now; None when it holds no row."""
@@ -200,9 +215,13 @@ class DatasetWriter:
             path, ids = self._path(), tuple(self._ids)
             if self.before_commit:
                 self.before_commit(path, ids)
-            self._file.close()
-            self._file = None
-            _publish(temporary_name(path), path)
+            try:
+                self._file.close()
+                self._file = None
+                _publish(temporary_name(path), path)
+            except BaseException:
+                self._abort_file()
+                raise
             committed = CommittedFile(path, ids)
             self._seq += 1
             self.rows_written += len(ids)
