@@ -93,13 +93,17 @@ class _Worker:
 class HtmlPool:
     """``workers`` long-lived processes running ``process_html`` with a ``timeout`` per page."""
 
-    def __init__(self, workers: int = 2, timeout: float = DEFAULT_TIMEOUT, start_method: str = "spawn",
+    def __init__(self, workers: int = 2, timeout: float = DEFAULT_TIMEOUT, start_method: str = "forkserver",
                  signatures: bool = False) -> None:
-        # "spawn": a clean interpreter, safe even when the parent runs threads (Scrapy, Twisted).
+        # "forkserver": workers are forked from a clean server process (safe even when the parent
+        # runs threads: Scrapy, Twisted) that has loaded the extractor and langdetect's profiles
+        # once, so the workers share those pages instead of each loading its own copy.
         # signatures: Documents come back with their dedup signature (see _serve).
         self.timeout = timeout
         self.signatures = signatures
         self._context = mp.get_context(start_method)
+        if start_method == "forkserver":
+            self._context.set_forkserver_preload(["cleaning.worker_preload"])
         self._workers = [_Worker(self._context, signatures) for _ in range(max(1, workers))]
         self.replaced = 0   # workers killed for a timeout or found dead
 

@@ -24,7 +24,9 @@ def test_pool_results_timeout_and_no_leak():
         pool.timeout = 30
         assert isinstance(pool.process(html), Document)  # the replacement worker serves
     leaked = [p for p in me.children(recursive=True) if p.pid not in before and _alive(p)]
-    assert all("resource_tracker" in " ".join(_cmdline(p)) for p in leaked), leaked
+    # multiprocessing's own helpers live as long as this process: one forkserver, one resource tracker
+    helpers = [p for p in leaked if any(name in " ".join(_cmdline(p)) for name in ("resource_tracker", "forkserver"))]
+    assert len(helpers) == len(leaked) <= 2, leaked
 
 
 def _alive(process: psutil.Process) -> bool:
