@@ -26,7 +26,14 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -119,14 +126,30 @@ def failure_reason(failure: Failure) -> str:
     if isinstance(exc, HttpError):
         return f"http_{exc.response.status}"
     if isinstance(exc, IgnoreRequest):
-        return "robots" if "robots" in str(exc).lower() else "ignored"
-    if isinstance(exc, (TxTimeoutError, TimeoutError)):
+        return _ignored_reason(exc)
+    if isinstance(exc, (TxTimeoutError, TimeoutError, DownloadTimeoutError)):
         return "timeout"
-    if isinstance(exc, DNSLookupError):
+    if isinstance(exc, ResponseDataLossError):
+        return "data_loss"          # a body shorter than announced, or broken chunks: never cleaned
+    if isinstance(exc, DownloadCancelledError):
+        return "too_large"          # cancelled at DOWNLOAD_MAXSIZE
+    if isinstance(exc, (DNSLookupError, CannotResolveHostError)):
         return "dns"
-    if isinstance(exc, ConnectionRefusedError):
+    if isinstance(exc, (ConnectionRefusedError, DownloadConnectionRefusedError)):
         return "connection_refused"
     return type(exc).__name__
+
+
+def _ignored_reason(exc: IgnoreRequest) -> str:
+    """Why a request was not sent or its response dropped: a refusal's own reason when it has one."""
+    if getattr(exc, "reason", None):
+        return exc.reason
+    message = str(exc).lower()
+    if "robots" in message:
+        return "robots"
+    if "maxsize" in message or "larger than" in message:
+        return "too_large"          # a compressed body that inflates past DOWNLOAD_MAXSIZE
+    return "ignored"
 
 
 class NewsSpider(Spider):

@@ -11,8 +11,8 @@ import pytest
 
 from tests.faults.conftest import assert_ok, crawl
 
-TIMEOUT_REASONS = ("timeout", "DownloadTimeoutError")   # the spider's name, Scrapy 2.19's exception
-DATALOSS_REASONS = ("ResponseDataLossError", "ResponseFailed", "data_loss")
+TIMEOUT_REASONS = ("timeout",)
+DATALOSS_REASONS = ("data_loss",)
 TRANSPORT = {
     "hang": TIMEOUT_REASONS, "drip": TIMEOUT_REASONS,
     "reset": DATALOSS_REASONS + ("ConnectionLost", "connection_lost"),
