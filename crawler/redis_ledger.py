@@ -31,11 +31,10 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import redis
 
 from cleaning.parquet import sweep_temporary
-from crawler.ledger import PENDING_STATES, QUARANTINE, STATES, Ledger, Recovery, Stats, _is_newer
+from crawler.ledger import PENDING_STATES, STATES, Ledger, Recovery, Stats, _is_newer, _quarantine, _readable
 
 log = logging.getLogger(__name__)
 
@@ -410,18 +409,3 @@ class RedisLedger(Ledger):
         last = self.r.lindex(self._k("runs"), -1)
         last_run = self.r.hgetall(self._k("run", last)) if last else None
         return Stats(states, failures, last_run)
-
-
-def _readable(path: Path) -> bool:
-    try:
-        pq.read_metadata(path)
-        return True
-    except Exception:  # noqa: BLE001 - a torn or foreign file, whatever the error
-        return False
-
-
-def _quarantine(path: Path) -> None:
-    target = path.parent / QUARANTINE
-    target.mkdir(exist_ok=True)
-    path.replace(target / path.name)
-    log.warning("moved %s, unknown to the ledger, to %s", path.name, target)
