@@ -41,8 +41,9 @@ def document_kind(body: bytes) -> str:
     return "html"
 
 
-def parse_date(text: str | None) -> datetime | None:
-    """ISO 8601 (sitemaps, Atom) or RFC 822 (RSS) -> aware datetime; naive means UTC+7."""
+def parse_date(text: str | None, naive: timezone = VIETNAM) -> datetime | None:
+    """ISO 8601 (sitemaps, Atom) or RFC 822 (RSS, HTTP) -> aware datetime; a time without a zone
+    is in ``naive`` (UTC+7 by default: Vietnamese sites publish in local time)."""
     if not text or not text.strip():
         return None
     text = text.strip()
@@ -53,7 +54,7 @@ def parse_date(text: str | None) -> datetime | None:
             when = parsedate_to_datetime(text)
         except (TypeError, ValueError):
             return None
-    return when if when.tzinfo else when.replace(tzinfo=VIETNAM)
+    return when if when.tzinfo else when.replace(tzinfo=naive)
 
 
 def parse_since(value: str | None, now: datetime | None = None) -> datetime | None:

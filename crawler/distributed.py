@@ -86,7 +86,7 @@ class RedisCrawlLedger(CrawlLedger):
     find it the same way). Keeps this worker's lease alive with a heartbeat, and settles dead
     workers' commits and re-enqueues their orphaned URLs (``spider.reap``) every few seconds."""
 
-    def __init__(self, crawler, ledger: RedisLedger, out: Path) -> None:  # noqa: super() not called: no SQLite
+    def __init__(self, crawler, ledger: RedisLedger, out: Path) -> None:  # super().__init__ is not called: no SQLite ledger here
         self.crawler = crawler
         self.ledger = ledger
         self.lock = OutputLock(out).__enter__()  # this worker's own folder

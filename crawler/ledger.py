@@ -77,7 +77,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -85,6 +85,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaning.parquet import CommittedFile, sweep_temporary, write_table_atomically
+from crawler.discovery import parse_date
 
 log = logging.getLogger(__name__)
 
@@ -236,19 +237,8 @@ def _now() -> float:
 
 def parse_time(value: str | None) -> datetime | None:
     """A sitemap lastmod (W3C datetime) or an HTTP date, as an aware UTC datetime; None if unparseable."""
-    if not value:
-        return None
-    text = value.strip()
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    parsed = parse_date(value, naive=timezone.utc)
+    return parsed.astimezone(timezone.utc) if parsed else None
 
 
 def _is_newer(lastmod: str | None, known_lastmod: str | None, fetched_at: float | None) -> bool:
