@@ -206,13 +206,17 @@ class Ledger(ABC):
     def mark_not_modified(self, url: str) -> None:
         """A 304: the row in the dataset is still current."""
 
-    @abstractmethod
     def mark_failed(self, url: str, reason: str) -> None:
         """Finished without a row: fetch error or a page the stages dropped."""
+        self._finish(url, "failed", reason)
 
-    @abstractmethod
     def mark_gone(self, url: str) -> None:
         """404 / 410."""
+        self._finish(url, "gone", None)
+
+    @abstractmethod
+    def _finish(self, url: str, state: str, reason: str | None) -> None:
+        """Put a discovered URL in a final state without a row (KeyError if it is unknown)."""
 
     @abstractmethod
     def begin_commit(self, file: str, ids: Iterable[str]) -> None:
@@ -461,12 +465,6 @@ class SQLiteLedger(Ledger):
         if not updated:
             # No row of it in the dataset: leave it pending, it is fetched in full next time.
             log.warning("304 for %s, which has no row written; left pending", url)
-
-    def mark_failed(self, url: str, reason: str) -> None:
-        self._finish(url, "failed", reason)
-
-    def mark_gone(self, url: str) -> None:
-        self._finish(url, "gone", None)
 
     def _finish(self, url: str, state: str, reason: str | None) -> None:
         with self._transaction(mark=True) as conn:

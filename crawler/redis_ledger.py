@@ -250,12 +250,6 @@ class RedisLedger(Ledger):
         if not self._transaction(op, key):
             log.warning("304 for %s, which has no row written; left pending", url)
 
-    def mark_failed(self, url: str, reason: str) -> None:
-        self._finish(url, "failed", reason)
-
-    def mark_gone(self, url: str) -> None:
-        self._finish(url, "gone", None)
-
     def _finish(self, url: str, state: str, reason: str | None) -> None:
         key = self._url(url)
 
