@@ -147,17 +147,13 @@ class CleanAndWritePipeline:
             self.pool.close()
 
     def _write_empty_file(self) -> None:
-        """A run that wrote nothing still leaves a dataset ``pyarrow.parquet.read_table`` reads."""
+        """A run that wrote nothing still leaves a dataset ``pyarrow.parquet.read_table`` reads,
+        with its schema (a single ``.parquet`` output gets that from ``DatasetWriter.close``)."""
         writer = self.writer
         assert writer is not None
-        if writer.single_file:
-            if writer.out.exists():
-                return
-            path = writer.out
-        else:
-            if any(writer.folder.glob("*.parquet")):
-                return
-            path = writer.folder / f"part-{writer.run_id}-empty.parquet"
+        if writer.single_file or any(writer.folder.glob("*.parquet")):
+            return
+        path = writer.folder / f"part-{writer.run_id}-empty.parquet"
         if self.ledger is not None:  # known to the ledger, or the next recovery quarantines it
             self.ledger.begin_commit(path.name, ())
         write_table_atomically(documents_to_table([]), path)
