@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cleaning.dedup import Deduplicator, shingles
@@ -116,17 +117,109 @@ SIGNATURE_TEXTS = [seed_text(name) for name in SEED_NAMES] + [
     republished(seed_text(SEED_NAMES[1])), "Tin ngắn.", "ba từ thôi", "", "Hội nghị hoà bình ở Hà Nội."]
 
 
-@pytest.mark.parametrize("text", SIGNATURE_TEXTS)
-def test_signature_values_are_datasketchs_minhash(text: str) -> None:
-    from datasketch import MinHash
+_MASK64 = (1 << 64) - 1
 
-    from cleaning.dedup import SCHEME, signature_values
+
+def reference_signature(key: str, num_perm: int = 128, seed: int = 1) -> list[int]:
+    """``SCHEME`` as its docstrings define it, in plain Python over ``shingles``."""
+    from cleaning.dedup import LENGTH_MULTIPLIER, POLY_BASE
+
+    def splitmix64(state: int) -> tuple[int, int]:
+        state = (state + 0x9E3779B97F4A7C15) & _MASK64
+        z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+        return state, z ^ (z >> 31)
+
+    def shingle_hash(data: bytes) -> int:
+        h = (sum(byte * pow(POLY_BASE, j, 1 << 64) for j, byte in enumerate(data))
+             + len(data) * LENGTH_MULTIPLIER) & _MASK64
+        for multiplier in (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, None):
+            h ^= h >> 33
+            h = h * multiplier & _MASK64 if multiplier else h
+        return h >> 32
+
+    state, params = seed, []
+    for _ in range(2 * num_perm):
+        state, out = splitmix64(state)
+        params.append(out >> 32)
+    hashes = [shingle_hash(s) for s in shingles(key, 5)]
+    return [min(((a | 1) * h + b) & 0xFFFFFFFF for h in hashes) if hashes else 0xFFFFFFFF
+            for a, b in zip(params[0::2], params[1::2])]
+
+
+@pytest.mark.parametrize("text", [SIGNATURE_TEXTS[1], *SIGNATURE_TEXTS[4:], "một hai ba bốn năm", "một hai ba bốn năm sáu"])
+def test_signature_values_follow_the_documented_scheme(text: str) -> None:
+    from cleaning.dedup import signature_values
     from cleaning.normalize import hash_key
 
-    expected = MinHash(num_perm=128, seed=1, scheme=SCHEME)
-    expected.update_batch(shingles(hash_key(text), 5))
-    assert (signature_values(hash_key(text)) == expected.hashvalues).all()
-    assert (Deduplicator().minhash(hash_key(text)).hashvalues == expected.hashvalues).all()
+    key = hash_key(text)
+    assert signature_values(key).tolist() == reference_signature(key)
+    assert signature_values(key, num_perm=16, seed=7).tolist() == reference_signature(key, 16, 7)
+
+
+def test_empty_and_short_texts() -> None:
+    from cleaning.dedup import signature_values
+
+    assert (signature_values("") == 0xFFFFFFFF).all()
+    short = signature_values("ba từ thôi")
+    assert (short != 0xFFFFFFFF).any() and (signature_values("ba từ thôi") == short).all()
+    assert (signature_values("ba từ khác") != short).mean() > 0.9
+    # Trailing NUL bytes change the hash (the byte length is part of it).
+    assert (signature_values("x\x00") != signature_values("x")).mean() > 0.9
+
+
+def test_signatures_are_the_same_in_another_process() -> None:
+    """No salted ``hash()`` nor process state: another PYTHONHASHSEED gives the same bytes."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from cleaning.dedup import signature
+
+    code = ("import json, sys; from cleaning.dedup import signature; "
+            "print(json.dumps([signature(t)[4].hex() for t in json.load(sys.stdin)]))")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    done = subprocess.run([sys.executable, "-c", code], input=json.dumps(SIGNATURE_TEXTS), env=env,
+                          capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2])
+    assert json.loads(done.stdout) == [signature(t)[4].hex() for t in SIGNATURE_TEXTS]
+
+
+def every_nth_word_replaced(text: str, n: int) -> str:
+    return " ".join("thay" if i % n == 0 else w for i, w in enumerate(text.split()))
+
+
+PAIRS = {  # (a, b): texts whose true shingle Jaccard goes from 0 to ~0.95
+    "republished": (seed_text(SEED_NAMES[1]), republished(seed_text(SEED_NAMES[1]))),
+    "every 40th word": (seed_text(SEED_NAMES[0]), every_nth_word_replaced(seed_text(SEED_NAMES[0]), 40)),
+    "every 15th word": (seed_text(SEED_NAMES[2]), every_nth_word_replaced(seed_text(SEED_NAMES[2]), 15)),
+    "first half": (seed_text(SEED_NAMES[1]), seed_text(SEED_NAMES[1])[: len(seed_text(SEED_NAMES[1])) // 2]),
+    "same topic": (seed_text(SEED_NAMES[0]), seed_text(SEED_NAMES[1])),
+}
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_equal_values_estimate_the_shingle_jaccard(name: str) -> None:
+    from cleaning.dedup import signature_values
+    from cleaning.normalize import hash_key
+
+    a, b = (hash_key(t) for t in PAIRS[name])
+    first, second = set(shingles(a, 5)), set(shingles(b, 5))
+    jaccard = len(first & second) / len(first | second)
+    estimate = float((signature_values(a) == signature_values(b)).mean())
+    assert abs(estimate - jaccard) < 0.1, (jaccard, estimate)
+
+
+@pytest.mark.parametrize("text", SIGNATURE_TEXTS)
+def test_precomputed_and_locally_computed_signatures_are_equal(text: str) -> None:
+    from cleaning.dedup import SCHEME, signature, signature_values
+    from cleaning.normalize import hash_key
+
+    precomputed = signature(text)
+    assert precomputed[:4] == (SCHEME, 128, 1, 5)
+    values = np.frombuffer(precomputed[4], dtype="<u4")
+    assert (values == signature_values(hash_key(text))).all()
+    assert (Deduplicator().minhash(hash_key(text)).hashvalues == values).all()
 
 
 def with_signature(document: Document) -> Document:
@@ -161,6 +254,17 @@ def test_a_signature_of_other_parameters_is_ignored() -> None:
     dedup(doc("a", text))
     copy = doc("b", republished(text))
     copy.signature = signature(seed_text(SEED_NAMES[2]))  # 128 values, another text: must not be used
+    assert dedup(copy).duplicate_of == stable_id("a")
+
+
+def test_a_signature_of_another_scheme_is_ignored() -> None:
+    from cleaning.dedup import signature
+
+    text = seed_text(SEED_NAMES[1])
+    dedup = Deduplicator()
+    dedup(doc("a", text))
+    copy = doc("b", republished(text))
+    copy.signature = ("affine32", *signature(seed_text(SEED_NAMES[2]))[1:])  # e.g. from an older version
     assert dedup(copy).duplicate_of == stable_id("a")
 
 
