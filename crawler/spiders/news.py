@@ -51,45 +51,87 @@ from crawler.sites import Site, resolve_sites
 
 ARTICLE_PRIORITY, INDEX_PRIORITY = 10, 20
 
-#: ``<a href>`` / ``<area href>`` values (quoted or not), found without parsing the page.
-HREF_RE = re.compile(r"""<(?:a|area)\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
+#: ``<a href>`` / ``<area href>`` values (quoted or not), found without parsing the page; the
+#: first alternative consumes comments (no group matches), so links inside them are skipped.
+HREF_RE = re.compile(r"""<!--.*?-->|<(?:a|area)\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""",
+                     re.I | re.S)
 BASE_RE = re.compile(r"""<base\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
-COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 IGNORED_SUFFIXES = tuple(f".{ext}" for ext in IGNORED_EXTENSIONS)
+_REJECTED = ""   # memo value of an href that yields no link
 
 
-def scan_links(response: TextResponse, wanted: Callable[[str], bool] | None = None) -> list[str]:
+class LinkScanner:
     """The absolute http(s) URLs of a page's ``<a>``/``<area>`` links, in page order, unique, by a
     regex over the text: what ``LinkExtractor(unique=True)`` gives for the links a crawl follows,
     without building the page's lxml tree (~5-10 MB of native memory for a 300 KB article page,
     kept alive with the cached selector as long as the response waits for its item's cleaning).
     ``wanted`` (e.g. ``Site.in_domain``) filters the links before their costlier normalisation.
+
+    Most of an article page's ~150-300 links are the site template's, the same on every page,
+    so each href's outcome is memoised under what it depends on: the href alone when absolute,
+    with the page's origin when root-relative, with the base URL otherwise (and the page's
+    encoding, which quotes non-ASCII). The memo is cleared when it reaches ``max_entries``.
     """
-    text = response.text
-    if "<!--" in text:
-        text = COMMENT_RE.sub("", text)
-    base = response.url
-    match = BASE_RE.search(text)
-    if match:
-        base = urljoin(base, html.unescape(next(g for g in match.groups() if g is not None).strip()))
-    seen: dict[str, None] = {}
-    for match in HREF_RE.finditer(text):
-        href = html.unescape(next(g for g in match.groups() if g is not None)).strip()
+
+    def __init__(self, wanted: Callable[[str], bool] | None = None, max_entries: int = 100_000) -> None:
+        self.wanted = wanted
+        self.max_entries = max_entries
+        self._memo: dict[tuple[str, str, str], str] = {}
+
+    def __call__(self, response: TextResponse) -> list[str]:
+        text = response.text
+        base = response.url
+        match = BASE_RE.search(text)
+        if match:
+            base = urljoin(base, html.unescape(next(g for g in match.groups() if g is not None).strip()))
+        parts = urlsplit(base)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        encoding = response.encoding
+        if len(self._memo) >= self.max_entries:
+            self._memo.clear()
+        seen: dict[str, None] = {}
+        for match in HREF_RE.finditer(text):
+            raw = match.group(1)
+            if raw is None:
+                raw = match.group(2) if match.group(2) is not None else match.group(3)
+                if raw is None:
+                    continue  # a comment
+            if raw.startswith(("http://", "https://")):
+                scope = ""
+            elif raw.startswith("/") and not raw.startswith("//"):
+                scope = origin
+            else:
+                scope = base
+            key = (scope, raw, encoding)
+            url = self._memo.get(key)
+            if url is None:
+                url = self._memo[key] = self._resolve(base, raw, encoding)
+            if url:
+                seen.setdefault(url, None)
+        return list(seen)
+
+    def _resolve(self, base: str, raw: str, encoding: str) -> str:
+        """The link an href gives on a page at ``base``, or _REJECTED."""
+        href = html.unescape(raw).strip()
         if not href or href.startswith("#"):
-            continue
+            return _REJECTED
         joined = urljoin(base, href)
-        if wanted is not None and joined.isascii() and not wanted(joined):
-            continue  # off-site: most of an article page's links (ads, social, the group's sites)
+        if self.wanted is not None and joined.isascii() and not self.wanted(joined):
+            return _REJECTED  # off-site: most of an article page's links (ads, social, the group's sites)
         try:
-            url = safe_url_string(joined, encoding=response.encoding)
+            url = safe_url_string(joined, encoding=encoding)
         except ValueError:  # e.g. a bad port: LinkExtractor skips it too
-            continue
+            return _REJECTED
         if not url.startswith(("http://", "https://")):
-            continue
+            return _REJECTED
         if urlsplit(url).path.lower().endswith(IGNORED_SUFFIXES):
-            continue
-        seen.setdefault(url, None)
-    return list(seen)
+            return _REJECTED
+        return url
+
+
+def scan_links(response: TextResponse, wanted: Callable[[str], bool] | None = None) -> list[str]:
+    """``LinkScanner(wanted)(response)`` for one page (no memo kept)."""
+    return LinkScanner(wanted)(response)
 
 
 @dataclass
@@ -185,6 +227,7 @@ class NewsSpider(Spider):
         # Domains are checked by Site.wants (by host name: LinkExtractor's allow_domains would
         # compare them with host:port and miss any site on a non-default port).
         self.link_extractors = {site.name: LinkExtractor(deny=site.deny_patterns, unique=True) for site in self.sites}
+        self.link_scanners = {site.name: LinkScanner(site.in_domain) for site in self.sites}
 
     # --- start -------------------------------------------------------------------------------
 
@@ -321,7 +364,7 @@ class NewsSpider(Spider):
             if not is_article:  # start and listing pages: few, parsed in full
                 links = [(link.url, None) for link in self.link_extractors[site.name].extract_links(response)]
             elif self.follow_article_links:  # ~300 links on every article page: a cheap scan
-                links = [(url, None) for url in scan_links(response, site.in_domain) if site.in_domain(url)]
+                links = [(url, None) for url in self.link_scanners[site.name](response) if site.in_domain(url)]
             else:
                 links = []
             yield from self.page_requests(site, links, "link", hops=hops + 1)

@@ -7,7 +7,7 @@ import pytest
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 
-from crawler.spiders.news import scan_links
+from crawler.spiders.news import LinkScanner, scan_links
 
 PAGES = sorted((Path(__file__).resolve().parents[1] / "cleaning" / "fixtures" / "pages").glob("*.html"))
 BASE = "http://127.0.0.1:8000/tin/"
@@ -41,3 +41,18 @@ def test_scan_quotes_relative_base_entities_comments_and_filter() -> None:
                     "http://127.0.0.1:8000/th%E1%BB%9Di-s%E1%BB%B1/b%C3%A0i-55555.html",
                     "http://127.0.0.1:8000/bai-1-11111.html"]
     assert scan_links(response(page), lambda u: "other.vn" not in u) == [u for u in urls if "other.vn" not in u]
+
+
+def test_memoised_scanner_gives_what_a_fresh_scan_gives_on_every_page() -> None:
+    """The memo is keyed by what an href's outcome depends on: relative links resolve per page."""
+    scanner = LinkScanner(lambda u: "other.vn" not in u, max_entries=5)
+    page = """<a href="bai-1-11111.html">r</a> <a href="/bai-2-22222.html">root</a>
+    <a href="https://other.vn/x-1.html">off</a> <a href="//cdn.vn/y-2.html">proto</a>
+    <a href="?trang=2">q</a> <a href="bài-3-33333.html">vi</a>""".encode()
+    pages = [response(page, url) for url in (BASE + "a.html", "http://127.0.0.1:8000/khac/b.html",
+                                              "https://127.0.0.1:8000/tin/c.html", BASE + "a.html?x=1")]
+    for _ in range(2):
+        for page_response in pages:
+            assert scanner(page_response) == scan_links(page_response, lambda u: "other.vn" not in u)
+    assert scanner(pages[1])[0] == "http://127.0.0.1:8000/khac/bai-1-11111.html"
+    assert len(scanner._memo) <= 5 + 6   # cleared when full, then one page's hrefs
