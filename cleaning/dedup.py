@@ -4,23 +4,34 @@ Exact duplicates share a ``content_hash`` (the text after NFC, one tone-mark con
 folded whitespace and case: "hoà" and "hòa" are the same text). They are dropped with reason
 ``duplicate_exact``.
 
-Near duplicates are found with MinHash LSH (datasketch's ``MinHashLSH``) over shingles of 5
+Near duplicates are found with MinHash LSH (this module's ``LSHIndex``) over shingles of 5
 consecutive words of ``hash_key(text)``: at a Jaccard similarity of about 0.8 or more, e.g. the
 same agency story re-published with another byline, a different lead-in line or footer. The LSH
-candidates are confirmed against the stored signatures (LSH alone has false positives). A near
-duplicate is kept with ``duplicate_of`` = the id of the first article seen (only first articles
-are indexed, so ``duplicate_of`` always names a row that is not itself marked), or dropped with
-reason ``duplicate_near`` when ``drop_near=True``.
+candidates are confirmed against the stored signatures (LSH alone has false positives): the
+fraction of equal values must be at least ``threshold``. A near duplicate is kept with
+``duplicate_of`` = the id of the first article seen (only first articles are indexed, so
+``duplicate_of`` always names a row that is not itself marked), or dropped with reason
+``duplicate_near`` when ``drop_near=True``.
 
 The MinHash values are this module's own scheme, ``SCHEME`` (``shingle_hashes`` and
 ``signature_values`` define it): all shingles hashed at once with numpy from prefix sums over the
 key's UTF-8 bytes, then 128 affine permutations, instead of building each shingle string and
-hashing it with SHA-1. ``signature(text)`` costs about 0.55 ms on a ~1,400-word article, of which
-~0.32 ms is ``hash_key`` (datasketch's ``affine32`` MinHash it replaces: ~2.3 ms). Every
-signature, precomputed by a cleaning worker or computed by the ``Deduplicator``, comes from
-``signature_values``; the values are only wrapped in datasketch ``MinHash`` objects (its
-``affine32`` container: 32-bit values) for the LSH index, never ``update``d. Signatures are never
-stored, so a new scheme needs no migration: a precomputed signature of another scheme is ignored.
+hashing it with SHA-1. ``signature(text)`` costs about 0.35 ms on a ~1,400-word article, of which
+~0.13 ms is ``hash_key`` (datasketch's ``affine32`` MinHash it replaces: ~2.3 ms). In a cleaning
+worker that ``hash_key`` is free: ``content_hash`` has just folded the same text, and
+``hash_key`` keeps its last result (see ``cleaning.normalize``). Every signature, precomputed by a
+cleaning worker or computed by the ``Deduplicator``, comes from ``signature_values``. Signatures
+are never stored on disk, so a new scheme needs no migration: a precomputed signature of another
+scheme is ignored.
+
+The LSH index (``LSHIndex``) splits a signature into b bands of r values (b * r <= num_perm),
+chosen by ``lsh_params`` as datasketch's ``MinHashLSH`` chose them (for the default threshold 0.8
+and 128 permutations: 9 bands of 13 values). Two articles become candidates when all r values of
+at least one band are equal, which happens with probability 1 - (1 - J^r)^b at Jaccard similarity
+J. Each band is one dict from the band's bytes (r little-endian uint32) to the id (several ids in
+a list on a collision); the stored signature is the same bytes, so nothing else is kept per
+article. datasketch's ``MinHashLSH``, used before, imported scipy: ~60 MB more RSS in the crawl
+process.
 
 A document with the same id as an earlier one is the same article fetched again (an update),
 never a duplicate of itself; whether it is written again is the crawl ledger's business.
@@ -31,8 +42,9 @@ signatures are recomputed from ``text`` only for rows fetched in the last ``wind
 default), since a copy is almost always published within days of its original. This keeps the
 cost and memory bounded by the recent volume, needs no second store that could drift from the
 dataset after a crash (a signature store written before a killed commit would point at rows
-that never reached a file), and costs about 0.6 ms per article to rebuild. Memory: about 1.5 KB
-per indexed article (a 128 x uint32 signature plus the LSH bands), ~100 bytes per exact hash.
+that never reached a file), and costs about 0.35 ms per article to rebuild. Memory: about 1.6 KB
+per indexed article with the defaults (its 512-byte signature, 9 band keys of 52 bytes, one entry
+in each of the 10 dicts; with datasketch ~3.8 KB), ~100 bytes per exact hash.
 """
 from __future__ import annotations
 
@@ -40,6 +52,7 @@ import hashlib
 import logging
 from collections import Counter
 from datetime import datetime, timedelta, timezone
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -47,8 +60,8 @@ import numpy as np
 from cleaning.document import Document, Dropped
 from cleaning.normalize import hash_key
 
-# datasketch (whose LSH imports scipy) and pyarrow are imported where they are used: the
-# cleaning workers import this module for ``signature`` only, which needs numpy alone.
+# pyarrow is imported where it is used: the cleaning workers import this module for ``signature``
+# only, which needs numpy alone.
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +69,6 @@ log = logging.getLogger(__name__)
 #: signature of another scheme (or parameters) is ignored and computed again.
 SCHEME = "poly64-affine32-v1"
 DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_WORDS = 128, 1, 5
-_DATASKETCH_SCHEME = "affine32"  # the datasketch MinHash container of the values: uint32
 
 _U64 = np.uint64
 _MASK64 = (1 << 64) - 1
@@ -191,6 +203,108 @@ def signature(text: str, *, num_perm: int = DEFAULT_NUM_PERM, seed: int = DEFAUL
     return (SCHEME, num_perm, seed, shingle_words, values.astype("<u4").tobytes())
 
 
+def _simpson(function, low: float, high: float, steps: int) -> float:
+    """Composite Simpson's rule over ``steps`` (even) intervals."""
+    width = (high - low) / steps
+    total = function(low) + function(high)
+    for i in range(1, steps):
+        total += (4 if i % 2 else 2) * function(low + i * width)
+    return total * width / 3
+
+
+#: Simpson intervals per integral of ``lsh_params``: 128 gives datasketch's (b, r) for every
+#: threshold 0.01, 0.02 ... 0.99 at 64, 128 and 256 permutations (32 already differs at 0.9/128).
+_INTEGRATION_STEPS = 128
+
+
+@cache
+def lsh_params(threshold: float, num_perm: int, false_positive_weight: float = 0.5,
+               false_negative_weight: float = 0.5) -> tuple[int, int]:
+    """(bands b, rows r), b * r <= num_perm, minimising the weighted sum of the false positive
+    probability integrated over similarities [0, threshold] and the false negative probability
+    integrated over [threshold, 1]: what datasketch's ``MinHashLSH`` (``_optimal_param``)
+    computes with scipy's ``quad``, here with Simpson's rule. Ties: the first (b, r) in the order
+    b = 1, 2, ..., then r = 1, 2, .... About 50 ms for 128 permutations; cached."""
+    best_error, best = float("inf"), (0, 0)
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            def false_positive(s: float, b: int = bands, r: int = rows) -> float:
+                return 1 - (1 - s**r) ** b
+
+            def false_negative(s: float, b: int = bands, r: int = rows) -> float:
+                return (1 - s**r) ** b
+
+            error = (false_positive_weight * _simpson(false_positive, 0.0, threshold, _INTEGRATION_STEPS)
+                     + false_negative_weight * _simpson(false_negative, threshold, 1.0, _INTEGRATION_STEPS))
+            if error < best_error:
+                best_error, best = error, (bands, rows)
+    return best
+
+
+class LSHIndex:
+    """MinHash LSH over signatures given as bytes (``num_perm`` little-endian uint32 values).
+
+    Band i is the bytes of values [i * rows, (i + 1) * rows); each band has a dict from those
+    bytes to the id of the one signature indexed with them, or a list of the ids when several
+    share them. ``query`` returns the ids sharing at least one band with a signature. Ids are
+    any hashable value but a list (in practice: str).
+    """
+
+    __slots__ = ("_parts", "_tables", "bands", "rows")
+
+    def __init__(self, bands: int, rows: int) -> None:
+        self.bands, self.rows = bands, rows
+        width = 4 * rows
+        self._parts = [slice(i * width, (i + 1) * width) for i in range(bands)]
+        self._tables: list[dict[bytes, object]] = [{} for _ in range(bands)]
+
+    def insert(self, key, signature: bytes) -> None:
+        """Index ``key`` under the bands of ``signature`` (insert a key only once: see ``remove``)."""
+        for part, table in zip(self._parts, self._tables):
+            band = signature[part]
+            held = table.get(band)
+            if held is None:
+                table[band] = key
+            elif type(held) is list:
+                held.append(key)
+            else:
+                table[band] = [held, key]
+
+    def remove(self, key, signature: bytes) -> None:
+        """Undo ``insert(key, signature)`` (the same signature); absent entries are ignored."""
+        for part, table in zip(self._parts, self._tables):
+            band = signature[part]
+            held = table.get(band)
+            if held is None:
+                continue
+            if type(held) is list:
+                if key in held:
+                    held.remove(key)
+                if len(held) == 1:
+                    table[band] = held[0]
+            elif held == key:
+                del table[band]
+
+    def query(self, signature: bytes) -> list:
+        """The ids sharing a band with ``signature``, each once: band by band, in insertion order."""
+        found: dict | None = None
+        for part, table in zip(self._parts, self._tables):
+            held = table.get(signature[part])
+            if held is None:
+                continue
+            if found is None:
+                found = {}
+            if type(held) is list:
+                found.update(dict.fromkeys(held))
+            else:
+                found[held] = None
+        return list(found) if found else []
+
+
+def _to_bytes(values: np.ndarray) -> bytes:
+    return values.astype("<u4", copy=False).tobytes()
+
+
 class Deduplicator:
     """Drops exact duplicates and marks (or drops) near duplicates; see the module docstring.
 
@@ -206,22 +320,20 @@ class Deduplicator:
         drop_near: bool = False,
         seed: int = DEFAULT_SEED,
     ) -> None:
-        from datasketch import MinHash, MinHashLSH
-
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError("threshold must be in [0.0, 1.0]")
+        if num_perm < 2:
+            raise ValueError("Too few permutation functions")
         self.threshold = threshold
         self.num_perm = num_perm
         self.shingle_words = shingle_words
         self.drop_near = drop_near
         self.seed = seed
         self.counts: Counter[str] = Counter()
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        # The values are wrapped in datasketch's affine32 MinHash (uint32 values) with this
-        # scheme's permutation parameters, shared by all: only ``hashvalues`` is used.
-        self._permutations = permutations(num_perm, seed)
+        self._lsh = LSHIndex(*lsh_params(threshold, num_perm))
         self._first_by_hash: dict[str, str] = {}
-        self._signatures: dict[str, np.ndarray] = {}
+        self._signatures: dict[str, bytes] = {}  # id -> signature bytes (little-endian uint32)
         self._signature_key = (SCHEME, num_perm, seed, shingle_words)
-        self._MinHash = MinHash
 
     def __call__(self, doc: Document) -> Document | Dropped:
         key = None if doc.content_hash else hash_key(doc.text)
@@ -230,12 +342,12 @@ class Deduplicator:
         if first != doc.id:
             self.counts["duplicate_exact"] += 1
             return Dropped("duplicate_exact", f"same text as {first}")
-        minhash = self._precomputed(doc)
-        if minhash is None:
-            minhash = self.minhash(key if key is not None else hash_key(doc.text))
-        original = self._nearest(doc.id, minhash)
+        sig = self._precomputed(doc)
+        if sig is None:
+            sig = self._signature(key if key is not None else hash_key(doc.text))
+        original = self._nearest(doc.id, sig)
         if original is None:
-            self._index(doc.id, minhash)
+            self._index(doc.id, sig)
             self.counts["unique"] += 1
             return doc
         self.counts["duplicate_near"] += 1
@@ -244,45 +356,50 @@ class Deduplicator:
         doc.duplicate_of = original
         return doc
 
-    def _precomputed(self, doc: Document):
-        """The MinHash of ``doc.signature`` when it was computed with this detector's parameters."""
+    def _precomputed(self, doc: Document) -> bytes | None:
+        """The bytes of ``doc.signature`` when it was computed with this detector's parameters."""
         sig = getattr(doc, "signature", None)
         if not sig or tuple(sig[:4]) != self._signature_key or len(sig[4]) != 4 * self.num_perm:
             return None
-        return self._wrap(np.frombuffer(sig[4], dtype="<u4").astype(np.uint32))
+        return bytes(sig[4])  # no copy of a bytes object
 
-    def minhash(self, key: str):
-        """The MinHash of a folded text (``hash_key``): ``signature_values`` with these parameters."""
-        return self._wrap(signature_values(key, num_perm=self.num_perm, seed=self.seed,
-                                           shingle_words=self.shingle_words))
+    def minhash(self, key: str) -> np.ndarray:
+        """The MinHash values (uint32) of a folded text (``hash_key``): ``signature_values`` with
+        these parameters."""
+        return signature_values(key, num_perm=self.num_perm, seed=self.seed, shingle_words=self.shingle_words)
 
-    def _wrap(self, values: np.ndarray):
-        """A datasketch MinHash holding ``values`` (not to be ``update``d: see the module docstring)."""
-        return self._MinHash(num_perm=self.num_perm, seed=self.seed, permutations=self._permutations,
-                             hashvalues=values, scheme=_DATASKETCH_SCHEME)
+    def _signature(self, key: str) -> bytes:
+        return _to_bytes(self.minhash(key))
 
-    def _nearest(self, doc_id: str, minhash) -> str | None:
-        """The indexed article most similar to ``minhash``, if at least ``threshold``; ties: the first."""
+    def _nearest(self, doc_id: str, sig: bytes) -> str | None:
+        """The indexed article most similar to ``sig``, if at least ``threshold``; ties: the first
+        candidate (``LSHIndex.query``'s order)."""
+        candidates = self._lsh.query(sig)
+        if not candidates:
+            return None
+        values = np.frombuffer(sig, dtype="<u4")
         best, best_score = None, self.threshold
-        for candidate in self._lsh.query(minhash):
+        for candidate in candidates:
             if candidate == doc_id:
                 continue
-            score = float(np.mean(self._signatures[candidate] == minhash.hashvalues))
+            equal = np.count_nonzero(np.frombuffer(self._signatures[candidate], dtype="<u4") == values)
+            score = equal / self.num_perm
             if score > best_score or (score == best_score and best is None):
                 best, best_score = candidate, score
         return best
 
-    def _index(self, doc_id: str, minhash) -> None:
-        if doc_id in self._signatures:  # the same article again (an update): replace its entry
-            self._lsh.remove(doc_id)
-        self._lsh.insert(doc_id, minhash)
-        self._signatures[doc_id] = minhash.hashvalues.copy()
+    def _index(self, doc_id: str, sig: bytes) -> None:
+        previous = self._signatures.get(doc_id)
+        if previous is not None:  # the same article again (an update): replace its entry
+            self._lsh.remove(doc_id, previous)
+        self._lsh.insert(doc_id, sig)
+        self._signatures[doc_id] = sig
 
     def add_existing(self, doc_id: str, digest: str, text: str | None = None, duplicate_of: str | None = None) -> None:
         """Remember a row already in the dataset: its hash, and its signature when ``text`` is given."""
         self._first_by_hash.setdefault(digest, doc_id)
         if text is not None and duplicate_of is None:
-            self._index(doc_id, self.minhash(hash_key(text)))
+            self._index(doc_id, self._signature(hash_key(text)))
 
     @classmethod
     def from_dataset(cls, out: str | Path, *, window_days: float | None = 7, **options) -> Deduplicator:
@@ -314,7 +431,7 @@ class Deduplicator:
             recent &= ds.field("fetched_at").is_null() | (ds.field("fetched_at") >= pa.scalar(cutoff, UTC_TIMESTAMP))
         for batch in dataset.to_batches(columns=["id", "text"], filter=recent):
             for doc_id, text in zip(batch["id"].to_pylist(), batch["text"].to_pylist()):
-                dedup._index(doc_id, dedup.minhash(hash_key(text)))
+                dedup._index(doc_id, dedup._signature(hash_key(text)))
                 signatures += 1
         log.info("dedup seeded from %s: %d hashes, %d signatures", path, hashes, signatures)
         return dedup

@@ -9,7 +9,7 @@ import pytest
 
 from cleaning.dedup import Deduplicator, shingles
 from cleaning.document import Document, Dropped, stable_id
-from cleaning.normalize import content_hash, normalize_text
+from cleaning.normalize import content_hash, hash_key, normalize_text
 from cleaning.parquet import DatasetWriter
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -219,7 +219,7 @@ def test_precomputed_and_locally_computed_signatures_are_equal(text: str) -> Non
     assert precomputed[:4] == (SCHEME, 128, 1, 5)
     values = np.frombuffer(precomputed[4], dtype="<u4")
     assert (values == signature_values(hash_key(text))).all()
-    assert (Deduplicator().minhash(hash_key(text)).hashvalues == values).all()
+    assert (Deduplicator().minhash(hash_key(text)) == values).all()
 
 
 def with_signature(document: Document) -> Document:
@@ -282,6 +282,111 @@ def test_importing_dedup_for_signatures_loads_neither_datasketch_nor_pyarrow() -
             "print(any(m in sys.modules for m in ('datasketch', 'scipy', 'pyarrow', 'cleaning.html')))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+def test_a_deduplicator_loads_neither_datasketch_nor_scipy() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, cleaning.dedup; d = cleaning.dedup.Deduplicator(); "
+            "print(any(m in sys.modules for m in ('datasketch', 'scipy')))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
+
+
+# --- the LSH index ---------------------------------------------------------------------------------
+
+#: (threshold, num_perm) -> (bands, rows) as datasketch 2.0.0's MinHashLSH chose them
+#: (``datasketch.lsh._optimal_param(threshold, num_perm, 0.5, 0.5)``, scipy's quad).
+DATASKETCH_PARAMS = {
+    (0.8, 128): (9, 13), (0.5, 128): (25, 5), (0.9, 128): (5, 25),
+    (0.8, 64): (5, 11), (0.5, 64): (14, 4), (0.9, 64): (3, 21),
+}
+
+
+@pytest.mark.parametrize("threshold, num_perm", DATASKETCH_PARAMS)
+def test_lsh_params_are_datasketchs(threshold: float, num_perm: int) -> None:
+    from cleaning.dedup import lsh_params
+
+    assert lsh_params(threshold, num_perm) == DATASKETCH_PARAMS[threshold, num_perm]
+    dedup = Deduplicator(threshold=threshold, num_perm=num_perm)
+    assert (dedup._lsh.bands, dedup._lsh.rows) == DATASKETCH_PARAMS[threshold, num_perm]
+
+
+def test_invalid_parameters_are_refused() -> None:
+    for options in ({"threshold": 1.5}, {"threshold": -0.1}, {"num_perm": 1}):
+        with pytest.raises(ValueError):
+            Deduplicator(**options)
+
+
+def signature_bytes(values: list[int]) -> bytes:
+    return np.array(values, dtype="<u4").tobytes()
+
+
+def test_lsh_index_finds_signatures_sharing_a_band() -> None:
+    from cleaning.dedup import LSHIndex
+
+    index = LSHIndex(3, 2)  # bands: values [0, 2), [2, 4), [4, 6); value 6 in no band
+    a = signature_bytes([1, 2, 3, 4, 5, 6, 7])
+    index.insert("a", a)
+    assert index.query(a) == ["a"]
+    assert index.query(signature_bytes([9, 9, 9, 9, 5, 6, 9])) == ["a"]  # third band equal
+    assert index.query(signature_bytes([1, 9, 3, 9, 9, 5, 7])) == []  # equal values, no whole band
+    b, c = signature_bytes([1, 2, 0, 0, 0, 0, 0]), signature_bytes([0, 0, 3, 4, 0, 0, 0])
+    index.insert("b", b)
+    index.insert("c", c)
+    assert index.query(a) == ["a", "b", "c"]  # band by band, each id once, in insertion order
+    index.remove("a", a)
+    assert index.query(a) == ["b", "c"]
+    index.insert("a", a)
+    assert index.query(a) == ["b", "a", "c"]
+    for key, sig in (("b", b), ("a", a), ("c", c)):
+        index.remove(key, sig)
+    index.remove("c", c)  # absent: ignored
+    assert index.query(a) == [] and all(not table for table in index._tables)
+
+
+def test_an_updated_article_is_indexed_under_its_new_signature_only() -> None:
+    first, second = seed_text(SEED_NAMES[1]), seed_text(SEED_NAMES[2])
+    dedup = Deduplicator()
+    dedup(doc("same-url", first))
+    dedup(doc("same-url", second))  # the same id, another text: replaces the entry
+    assert dedup(doc("b", republished(first))).duplicate_of is None
+    assert dedup(doc("c", republished(second))).duplicate_of == stable_id("same-url")
+    assert len(dedup._signatures) == 2  # "same-url" and "b"
+
+
+@pytest.mark.parametrize("order", [("far", "near"), ("near", "far")])
+def test_the_most_similar_candidate_is_named(order: tuple[str, str]) -> None:
+    base = seed_text(SEED_NAMES[1])
+    versions = {"far": every_nth_word_replaced(base, 200), "near": every_nth_word_replaced(base, 1000)}
+    dedup = Deduplicator()
+    dedup.threshold = 0.97  # both indexed (far and near: 0.945 of their values are equal)
+    for name in order:
+        assert dedup(doc(name, versions[name])).duplicate_of is None
+    dedup.threshold = 0.8
+    copy = dedup._signature(hash_key(base))
+    assert set(dedup._lsh.query(copy)) == {stable_id("far"), stable_id("near")}  # both candidates
+    assert dedup(doc("copy", base)).duplicate_of == stable_id("near")
+
+
+def test_memory_per_indexed_article() -> None:
+    """About 1.6 KB (see the module docstring): the signature, 9 band keys and 10 dict entries."""
+    import tracemalloc
+
+    rng = np.random.default_rng(1)
+    count = 2000
+    ids = [stable_id(str(i)) for i in range(count)]
+    values = [rng.integers(0, 2**32, 128, dtype=np.uint32) for _ in range(count)]
+    dedup = Deduplicator()
+    tracemalloc.start()
+    try:
+        for doc_id, sig in zip(ids, values):
+            dedup._index(doc_id, sig.astype("<u4").tobytes())
+        used = tracemalloc.get_traced_memory()[0] / count
+    finally:
+        tracemalloc.stop()
+    assert used < 1800, used
 
 
 def test_html_pool_workers_send_the_signature_back() -> None:
