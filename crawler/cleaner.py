@@ -44,6 +44,23 @@ class CleanerPool:
                 self._pools.append(pool)
         return pool
 
+    def start(self) -> None:
+        """Start every worker now, in the background (the forkserver loads the extractor once,
+        ~1 s), so that the first pages are not kept waiting for it; returns at once."""
+        barrier = threading.Barrier(self.workers)
+
+        def start_one() -> None:
+            try:
+                self._pool()
+            finally:  # held here, so that each task lands on a thread of its own
+                try:
+                    barrier.wait(timeout=60)
+                except threading.BrokenBarrierError:
+                    pass
+
+        for _ in range(self.workers):
+            self._threads.submit(start_one)
+
     def _clean_blocking(self, body: bytes, url: str) -> Document | Dropped:
         return self._pool().process(body, url=url, source=url)
 

@@ -1,5 +1,6 @@
 """Downloader middlewares: strict robots.txt, per-host pacing (Crawl-delay, Retry-After), User-Agent,
-unsafe targets refused, redirects guarded, credentials kept to their origin."""
+unsafe targets refused, redirects guarded, credentials kept to their origin, meta refresh
+looked for without decoding every page."""
 from __future__ import annotations
 
 import ipaddress
@@ -12,10 +13,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from scrapy import signals
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
-from scrapy.http import Request, Response
+from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import build_from_crawler
@@ -154,6 +156,19 @@ class PoliteRetryMiddleware(RetryMiddleware):
     def _unpause(slot, paused: float, restore: tuple[float, float]) -> None:
         if slot.delay == paused:  # nobody (AutoThrottle, a later pause) changed it since
             slot.delay, slot.jitter = restore
+
+
+class LazyMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's ``MetaRefreshMiddleware``, which decodes every HTML body to look for
+    ``<meta http-equiv="refresh">`` in its first 4,096 characters (~0.4 ms for a 300 KB page,
+    the only full decode of an article page in the crawl process), skips that when the
+    bytes that can hold those characters (16 KiB: 4 bytes a character at most) do not contain
+    "refresh" in any case (NUL bytes dropped first, so UTF-16/32 pages are checked too)."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if isinstance(response, HtmlResponse) and b"refresh" not in response.body[:16384].replace(b"\0", b"").lower():
+            return response
+        return super().process_response(request, response)
 
 
 class ContactUserAgentMiddleware:

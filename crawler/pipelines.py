@@ -82,9 +82,10 @@ class CleanAndWritePipeline:
         else:
             self.writer = DatasetWriter(Path(out), max_rows=self.max_rows, max_bytes=self.max_bytes,
                                         on_commit=self._committed)
+        self.pool = CleanerPool(self.workers, self.timeout)
+        self.pool.start()   # the workers load while the dedup index is read and robots.txt fetched
         self.dedup = Deduplicator.from_dataset(out, drop_near=self.drop_near)
         self.crawler.signals.send_catch_log(nc_signals.writer_opened, writer=self.writer)
-        self.pool = CleanerPool(self.workers, self.timeout)
         log.info("cleaning with %d processes into %s", self.pool.workers, out)
 
     async def process_item(self, item: PageItem) -> PageItem:

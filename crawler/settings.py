@@ -63,6 +63,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ContactUserAgentMiddleware": 500,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.PoliteRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.LazyMetaRefreshMiddleware": 580,
     # before robots.txt and offsite (no robots.txt fetched from a refused host)
     "crawler.middlewares.SafeTargetMiddleware": 40,
     # its process_response runs before RedirectMiddleware's (600)

@@ -17,6 +17,7 @@ If-Modified-Since) when discovery gives no date; a 304 leaves its row as it is.
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -53,66 +54,98 @@ ARTICLE_PRIORITY, INDEX_PRIORITY = 10, 20
 
 #: ``<a href>`` / ``<area href>`` values (quoted or not), found without parsing the page; the
 #: first alternative consumes comments (no group matches), so links inside them are skipped.
-HREF_RE = re.compile(r"""<!--.*?-->|<(?:a|area)\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""",
-                     re.I | re.S)
-BASE_RE = re.compile(r"""<base\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
+HREF_PATTERN = r"""<!--.*?-->|<(?:a|area)\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"""
+BASE_PATTERN = r"""<base\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"""
+HREF_RE, HREF_RE_BYTES = (re.compile(p, re.I | re.S) for p in (HREF_PATTERN, HREF_PATTERN.encode()))
+BASE_RE, BASE_RE_BYTES = (re.compile(p, re.I) for p in (BASE_PATTERN, BASE_PATTERN.encode()))
 IGNORED_SUFFIXES = tuple(f".{ext}" for ext in IGNORED_EXTENSIONS)
 _REJECTED = ""   # memo value of an href that yields no link
 
 
+@functools.cache
+def ascii_compatible(encoding: str) -> bool:
+    """Markup is the same bytes in this encoding as in ASCII (UTF-8, cp1258, ...; not UTF-16)."""
+    sample = "<a href='/x'><base href=\"y\"><!-- -->"
+    try:
+        return sample.encode(encoding) == sample.encode("ascii")
+    except (LookupError, UnicodeError):
+        return False
+
+
+def _href(match: re.Match) -> str | bytes | None:
+    """The href a HREF_RE/BASE_RE match captured; None for a comment."""
+    for group in match.groups():
+        if group is not None:
+            return group
+    return None
+
+
 class LinkScanner:
     """The absolute http(s) URLs of a page's ``<a>``/``<area>`` links, in page order, unique, by a
-    regex over the text: what ``LinkExtractor(unique=True)`` gives for the links a crawl follows,
-    without building the page's lxml tree (~5-10 MB of native memory for a 300 KB article page,
-    kept alive with the cached selector as long as the response waits for its item's cleaning).
+    regex: what ``LinkExtractor(unique=True)`` gives for the links a crawl follows, without
+    building the page's lxml tree (~5-10 MB of native memory for a 300 KB article page, kept
+    alive with the cached selector as long as the response waits for its item's cleaning).
     ``wanted`` (e.g. ``Site.in_domain``) filters the links before their costlier normalisation.
 
-    Most of an article page's ~150-300 links are the site template's, the same on every page,
-    so each href's outcome is memoised under what it depends on: the href alone when absolute,
-    with the page's origin when root-relative, with the base URL otherwise (and the page's
-    encoding, which quotes non-ASCII). The memo is cleared when it reaches ``max_entries``.
+    In an ASCII-compatible encoding the regex runs over the body's bytes and only the hrefs are
+    decoded (decoding a 300 KB page costs more than the scan). Most of an article page's
+    ~150-300 links are the site template's, the same on every page, so each href's outcome is
+    memoised under what it depends on: the href alone when absolute, with the page's origin when
+    root-relative, with the base URL otherwise, and the page's encoding. The memo is cleared
+    when it reaches ``max_entries``.
     """
 
     def __init__(self, wanted: Callable[[str], bool] | None = None, max_entries: int = 100_000) -> None:
         self.wanted = wanted
         self.max_entries = max_entries
-        self._memo: dict[tuple[str, str, str], str] = {}
+        self._memo: dict[tuple[str, str | bytes, str], str] = {}
 
     def __call__(self, response: TextResponse) -> list[str]:
-        text = response.text
+        encoding = response.encoding
+        if ascii_compatible(encoding):
+            markup, href_re, base_re = response.body, HREF_RE_BYTES, BASE_RE_BYTES
+        else:
+            markup, href_re, base_re = response.text, HREF_RE, BASE_RE
         base = response.url
-        match = BASE_RE.search(text)
+        match = base_re.search(markup)
         if match:
-            base = urljoin(base, html.unescape(next(g for g in match.groups() if g is not None).strip()))
+            base = urljoin(base, self._decode(_href(match), encoding).strip())
         parts = urlsplit(base)
         origin = f"{parts.scheme}://{parts.netloc}"
-        encoding = response.encoding
         if len(self._memo) >= self.max_entries:
             self._memo.clear()
+        absolute, root = ("http://", "https://"), "/"
+        if isinstance(markup, bytes):
+            absolute, root = (b"http://", b"https://"), b"/"
         seen: dict[str, None] = {}
-        for match in HREF_RE.finditer(text):
-            raw = match.group(1)
+        for match in href_re.finditer(markup):
+            raw = _href(match)
             if raw is None:
-                raw = match.group(2) if match.group(2) is not None else match.group(3)
-                if raw is None:
-                    continue  # a comment
-            if raw.startswith(("http://", "https://")):
+                continue  # a comment
+            if raw.startswith(absolute):
                 scope = ""
-            elif raw.startswith("/") and not raw.startswith("//"):
+            elif raw.startswith(root) and not raw.startswith(root * 2):
                 scope = origin
             else:
                 scope = base
             key = (scope, raw, encoding)
             url = self._memo.get(key)
             if url is None:
-                url = self._memo[key] = self._resolve(base, raw, encoding)
+                url = self._memo[key] = self._resolve(base, self._decode(raw, encoding), encoding)
             if url:
                 seen.setdefault(url, None)
         return list(seen)
 
-    def _resolve(self, base: str, raw: str, encoding: str) -> str:
+    @staticmethod
+    def _decode(raw: str | bytes, encoding: str) -> str:
+        """An attribute value as text: decoded as ``response.text`` decodes, entities resolved."""
+        if isinstance(raw, bytes):
+            raw = raw.decode(encoding, "replace")
+        return html.unescape(raw)
+
+    def _resolve(self, base: str, href: str, encoding: str) -> str:
         """The link an href gives on a page at ``base``, or _REJECTED."""
-        href = html.unescape(raw).strip()
+        href = href.strip()
         if not href or href.startswith("#"):
             return _REJECTED
         joined = urljoin(base, href)
@@ -389,9 +422,13 @@ class NewsSpider(Spider):
     # --- page requests -------------------------------------------------------------------------
 
     def page_requests(self, site: Site, pages: list[tuple[str, datetime | None]], route: str, *,
-                      hops: int) -> Iterator[Request]:
+                      hops: int) -> list[Request]:
         """The requests for pages found by ``route`` (with their sitemap/feed date, if any): not
-        those out of bounds, seen, over the limit, or articles the ledger says are current."""
+        those out of bounds, seen, over the limit, or articles the ledger says are current.
+
+        A list, not a generator: Scrapy consumes callback output lazily, so a generator would
+        leave URLs unmarked in ``seen`` while a second sitemap listing the same URLs (a news
+        sitemap beside the full one) is read, and they would be discovered twice."""
         state = self.site_state[site.name]
         wanted: dict[str, datetime | None] = {}
         for url, lastmod in pages:
@@ -402,6 +439,7 @@ class NewsSpider(Spider):
                 continue  # a link page is only worth fetching for links we would follow
             wanted[url] = lastmod
         to_fetch = self.ledger_filter(site, wanted)
+        requests = []
         for url, lastmod in wanted.items():
             if url not in to_fetch:
                 continue
@@ -411,14 +449,15 @@ class NewsSpider(Spider):
             state.seen.add(url)
             state.scheduled += 1
             if not site.is_article(url):
-                yield Request(url, callback=self.parse_page, errback=self.page_failed, priority=0,
-                              meta={"site": site.name, "hops": hops, "article": False, "route": route})
+                requests.append(Request(url, callback=self.parse_page, errback=self.page_failed, priority=0,
+                                        meta={"site": site.name, "hops": hops, "article": False, "route": route}))
                 continue
             self.count(site, "discovered")
             self.count(site, f"discovered_by/{route}")
             self.crawler.signals.send_catch_log(nc_signals.url_discovered, url=url, site=site.name, route=route,
                                                 lastmod=lastmod.isoformat() if lastmod else None)
-            yield self.article_request(site, url, route, hops=hops)
+            requests.append(self.article_request(site, url, route, hops=hops))
+        return requests
 
     def ledger_filter(self, site: Site, wanted: dict[str, datetime | None]) -> set[str]:
         """The URLs of ``wanted`` to request: link pages, and the articles the ledger says need

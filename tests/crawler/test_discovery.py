@@ -145,3 +145,23 @@ def test_parquet_text_is_the_article_text(start_url_crawl):
         assert row["language"] == "vi"
         assert row["fetched_at"] is not None and row["fetched_at"].utcoffset().total_seconds() == 0
         assert row["source"] == server.base + article_path(article)
+
+
+def test_overlapping_sitemaps_discover_each_article_once() -> None:
+    """Scrapy reads callback output lazily: the requests of a sitemap are claimed before the
+    next sitemap listing the same URLs (a news sitemap beside the full one) is read."""
+    from scrapy.utils.test import get_crawler
+
+    from crawler.spiders.news import NewsSpider
+
+    crawler = get_crawler(NewsSpider, {"NEWSCLEAN_FOLLOW_DEPTH": 1, "NEWSCLEAN_MAX_PAGES_PER_SITE": 100})
+    spider = NewsSpider.from_crawler(crawler, site="http://127.0.0.1:8000/")
+    crawler.spider = spider
+    crawler.stats.open_spider()
+    site = spider.sites[0]
+    pages = [(f"http://127.0.0.1:8000/tin/bai-so-{n}-1000{n}.html", None) for n in range(10)]
+    from_full = iter(spider.page_requests(site, pages, "sitemap", hops=0))
+    next(from_full)  # Scrapy has taken one request of the first sitemap so far
+    from_news = list(spider.page_requests(site, pages, "sitemap", hops=0))
+    assert from_news == [] and len(list(from_full)) == 9
+    assert crawler.stats.get_value(f"newsclean/{site.name}/discovered") == 10

@@ -110,3 +110,19 @@ def test_robots_disallow_is_obeyed_and_counted(tmp_path, fault_server):
     assert server.hits("/ok/") == []
     assert run.site("skipped/robots") == 1
     assert len(run.rows()) == 1
+
+
+def test_meta_refresh_is_followed_in_any_encoding(tmp_path, fault_server):
+    """<meta http-equiv="refresh"> pages redirect (crawler.middlewares.LazyMetaRefreshMiddleware
+    looks for "refresh" in the raw bytes before decoding a page: UTF-16 pages are checked too)."""
+    content = {}
+    for name, encoding, target in (("utf8", "utf-8", "/ok/a-200001.html"), ("utf16", "utf-16", "/ok/a-200002.html")):
+        page = tmp_path / f"{name}.html"
+        page.write_bytes(f'<html><head><title>Chuyển hướng</title><META HTTP-EQUIV="Refresh" CONTENT="0; '
+                         f'URL={target}"></head><body><p>Đang chuyển…</p></body></html>'.encode(encoding))
+        content[name] = {"file": str(page), "headers": {"Content-Type": f"text/html; charset={encoding}"}}
+    server = fault_server({"feeds": {"f": ["/content/utf8/a-100001.html", "/content/utf16/a-100002.html"]},
+                           "content": content})
+    run = crawl(tmp_path, [server.base + "/feed/f.xml"])
+    assert_ok(run)
+    assert sorted(r["url"] for r in run.rows()) == [server.base + "/ok/a-200001.html", server.base + "/ok/a-200002.html"]
