@@ -18,13 +18,19 @@
    workers; not the server) every 0.2 s: PSS summed over the tree (shared pages counted once,
    split between the processes that map them) and RSS summed over the tree (shared pages
    counted once per process), and each process's CPU time.
-5. Reports articles written per second (end to end: process start to exit; and over Scrapy's
-   elapsed time), the ratio to the mean baseline, peak PSS and RSS, and CPU ms per page of the
-   Scrapy process, the cleaning workers and the server.
+5. Scrapy alone on the same pages (benchmarks/bare_fetch.py: fetch and discard, with Scrapy's
+   default middlewares and with none), CPU ms per page of its process and of the server: with
+   the calibration, the most any Scrapy crawl that cleans these pages could reach here,
+   ``ceiling x clean / (clean + Scrapy alone + server)`` (all CPU times per page), before any
+   of the crawl's own work (handing pages to the workers, links, dedup, writing, the ledger).
+6. Reports articles written per second (end to end: process start to exit; and over Scrapy's
+   elapsed time), the ratio to the mean baseline, that bound, peak PSS and RSS, and CPU ms
+   per page of the Scrapy process, the cleaning workers and the server.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import re
@@ -145,6 +151,17 @@ def run_crawl(url: str, out: Path, state: Path, workers: int) -> tuple[float, Sa
     return wall, sample, child.pid, text
 
 
+def scrapy_alone(urls: Path, server: psutil.Process, *, middlewares: bool) -> tuple[float, float]:
+    """(CPU ms/page of a fetch-and-discard Scrapy process, of the server meanwhile)."""
+    command = [sys.executable, str(REPO / "benchmarks" / "bare_fetch.py"), str(urls)]
+    server_before = sum(server.cpu_times()[:2])
+    result = subprocess.run(command + ([] if middlewares else ["--no-middlewares"]), cwd=REPO,
+                            capture_output=True, text=True, check=True)
+    server_cpu = sum(server.cpu_times()[:2]) - server_before
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    return 1000 * report["cpu"] / report["pages"], 1000 * server_cpu / report["pages"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=2000)
@@ -178,6 +195,10 @@ def main() -> None:
                 wall, sample, pid, stderr = run_crawl(base + "/", out, state, args.workers)
                 server_cpu = sum(psutil.Process(server.pid).cpu_times()[:2])
                 after = baseline_rate(site, sample_paths, base)
+                urls = Path(tmp) / "urls.txt"
+                urls.write_text("\n".join(base + path for path in paths))
+                alone = scrapy_alone(urls, psutil.Process(server.pid), middlewares=True)
+                floor = scrapy_alone(urls, psutil.Process(server.pid), middlewares=False)
             finally:
                 server.terminate()
                 server.wait(10)
@@ -185,6 +206,9 @@ def main() -> None:
             elapsed = re.search(r"'elapsed_time_seconds': ([\d.]+)", stderr)
             scrapy_seconds = float(elapsed.group(1)) if elapsed else wall
             single = (before + after) / 2
+            clean_ms = 1000 / single
+            bound = ceiling * clean_ms / (clean_ms + alone[0] + alone[1])
+            bound_floor = ceiling * clean_ms / (clean_ms + floor[0] + floor[1])
             main_cpu = sample.cpu.pop(pid, 0.0)
             worker_cpu = sum(sample.cpu.values())
             row = dict(run=run, load=load, ceiling=ceiling, before=before, after=after, single=single,
@@ -192,7 +216,8 @@ def main() -> None:
                        rate_scrapy=written / scrapy_seconds, pss=sample.peak_pss / MB, rss=sample.peak_rss / MB,
                        pss_main=sample.peak_pss_main / MB, pss_workers=sample.peak_pss_workers / MB,
                        procs=sample.processes, cpu_main=1000 * main_cpu / max(written, 1),
-                       cpu_workers=1000 * worker_cpu / max(written, 1), cpu_server=1000 * server_cpu / max(written, 1))
+                       cpu_workers=1000 * worker_cpu / max(written, 1), cpu_server=1000 * server_cpu / max(written, 1),
+                       alone=alone, floor=floor, bound=bound, bound_floor=bound_floor)
             rows.append(row)
             timeline = sample.main_timeline
             log.info("crawler PSS over the run (MB, at 0/25/50/75/100 %%): %s",
@@ -205,6 +230,9 @@ def main() -> None:
                      row["rate"], row["rate"] / single, row["rate_scrapy"], row["rate_scrapy"] / single,
                      row["pss"], row["pss_main"], row["pss_workers"], row["procs"], row["rss"],
                      row["cpu_main"], row["cpu_workers"], row["cpu_server"])
+            log.info("run %d: Scrapy alone %.1f ms/page (server %.1f), without middlewares %.1f (server %.1f): "
+                     "a Scrapy crawl of these pages reaches at most %.2fx (%.2fx without middlewares)",
+                     run, *alone, *floor, bound, bound_floor)
 
     log.info("\n| | %s |", " | ".join(f"run {r['run']}" for r in rows))
     log.info("|---|%s", "---|" * len(rows))
@@ -217,6 +245,10 @@ def main() -> None:
         ("crawl, over Scrapy's elapsed time", lambda r: f"{r['rate_scrapy']:.1f} pages/s"),
         ("ratio end to end to one-core process_html (target >= 1.6x)", lambda r: f"{r['rate'] / r['single']:.2f}x"),
         ("ratio over Scrapy's elapsed time", lambda r: f"{r['rate_scrapy'] / r['single']:.2f}x"),
+        ("Scrapy alone, fetch and discard: CPU ms/page, default middlewares / none (server)",
+         lambda r: f"{r['alone'][0]:.1f} ({r['alone'][1]:.1f}) / {r['floor'][0]:.1f} ({r['floor'][1]:.1f})"),
+        ("most a Scrapy crawl can reach: ceiling x clean / (clean + Scrapy alone + server)",
+         lambda r: f"{r['bound']:.2f}x ({r['bound_floor']:.2f}x without middlewares)"),
         ("peak PSS, crawl process tree (target < 500 MB)",
          lambda r: f"{r['pss']:.0f} MB ({r['pss_main']:.0f} crawler + {r['pss_workers']:.0f} workers)"),
         ("peak RSS summed over the tree (shared pages counted per process)", lambda r: f"{r['rss']:.0f} MB"),

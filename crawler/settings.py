@@ -72,6 +72,10 @@ DOWNLOADER_MIDDLEWARES = {
     # after every middleware that adds headers (cookies 700), just before the download
     "crawler.middlewares.CredentialScopeMiddleware": 960,
 }
+# Scrapy re-parses a callback's source for every response to warn about generators that return
+# a value (its cache is keyed by the bound method, which is new each time): ~3 % of the crawl
+# process's CPU. tests/crawler/test_spider_callbacks.py checks ours once instead.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 ITEM_PIPELINES = {"crawler.pipelines.CleanAndWritePipeline": 300}
 #: Items processed in parallel per response. A page gives at most one item, and Scrapy starts
 #: this many asyncio tasks for every response (100 by default: 200k tasks for 2k pages).
