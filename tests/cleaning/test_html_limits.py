@@ -41,3 +41,14 @@ def _cmdline(process: psutil.Process) -> list[str]:
         return process.cmdline()
     except psutil.NoSuchProcess:
         return []
+
+
+def test_forkserver_preload_warms_the_whole_extractor() -> None:
+    """The warm-up page goes through every step (a Document with its lead, body and no clutter),
+    so the first-call costs are paid once in the forkserver, not in each worker."""
+    from cleaning.worker_preload import WARM_UP_DOCUMENT
+
+    assert isinstance(WARM_UP_DOCUMENT, Document)
+    assert WARM_UP_DOCUMENT.title == "Khởi động bộ làm sạch" and WARM_UP_DOCUMENT.language == "vi"
+    assert "Tin liên quan" not in WARM_UP_DOCUMENT.text and "Phiên bản di động" not in WARM_UP_DOCUMENT.text
+    assert len(WARM_UP_DOCUMENT.text.splitlines()) >= 3
