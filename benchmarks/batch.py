@@ -21,7 +21,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parents[1]
-DEVSET = ROOT.parent / "shared" / "devset" / "vi" / "pages"
+DEVSET = ROOT / "tests" / "fixtures" / "devset" / "vi" / "pages"
 
 
 def make_inputs(folder: Path, files: int) -> None:

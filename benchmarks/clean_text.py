@@ -25,7 +25,7 @@ def seed_dumps() -> list[str]:
 
 
 def page_dumps() -> list[str]:
-    pages = sorted((ROOT.parent / "shared" / "devset" / "vi" / "pages").glob("*.html"))
+    pages = sorted((ROOT / "tests" / "fixtures" / "devset" / "vi" / "pages").glob("*.html"))
     return [page_dump(p.read_bytes()) for p in pages]
 
 

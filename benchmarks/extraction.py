@@ -20,7 +20,7 @@ from cleaning import clean_html
 from cleaning.metrics import shingle_f1
 
 ROOT = Path(__file__).resolve().parents[1]
-DEVSET = ROOT.parent / "shared" / "devset" / "vi"
+DEVSET = ROOT / "tests" / "fixtures" / "devset" / "vi"
 FIXTURES = ROOT / "tests" / "cleaning" / "fixtures"
 
 

@@ -1,6 +1,6 @@
 """A generated news site whose article pages are real news page layouts (for benchmarks/crawl.py).
 
-The five Vietnamese devset pages (/work/shared/devset/vi/pages/*.html: 77-508 KB each, with
+The five Vietnamese devset pages (tests/fixtures/devset/vi/pages/*.html: 77-508 KB each, with
 their head, scripts, menus, related boxes, comment widgets and footers) are the templates. Per
 generated article the template keeps everything but:
 
@@ -42,7 +42,7 @@ from crawler.demo.articles import ARTICLES, CATEGORIES, Article  # noqa: E402
 from crawler.demo.build_site import (  # noqa: E402
     ROBOTS_TXT, article_path, render_feeds, render_listing, render_sitemaps)
 
-DEVSET = Path("/work/shared/devset/vi")
+DEVSET = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "devset" / "vi"
 #: The article body container of each devset outlet (see the devset README).
 BODY_XPATH = {
     "01_vnexpress": "//article[contains(@class,'fck_detail')]",

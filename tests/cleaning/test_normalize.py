@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cleaning import normalize
+from tests.conftest import DEVSET, SEEDS
 from cleaning.normalize import (
     _TONE_MOVES,
     content_hash,
@@ -61,9 +62,7 @@ def old_hash_key(text: str) -> str:
     return " ".join(folded.split()).casefold()
 
 
-ROOT = Path(__file__).resolve().parents[2]
-DEVSET_GOLD = Path("/work/shared/devset/vi/gold")
-REAL_TEXTS = sorted((ROOT / "seeds").glob("*.txt")) + sorted(DEVSET_GOLD.glob("*.txt"))
+REAL_TEXTS = sorted(SEEDS.glob("*.txt")) + sorted((DEVSET / "gold").glob("*.txt"))
 _OLD_STYLE = {new: old for old, new in _TONE_MOVES.items()}
 _NEW_STYLE_PAIR = re.compile("|".join(map(re.escape, sorted(_OLD_STYLE))))
 
@@ -77,7 +76,7 @@ def variants(text: str) -> list[str]:
 
 
 def test_the_real_texts_are_there() -> None:
-    assert len(REAL_TEXTS) >= 3  # the seeds at least; the devset when /work/shared is mounted
+    assert len(REAL_TEXTS) == 3 + 10  # the seeds, and the devset gold texts and captions
 
 
 @pytest.mark.parametrize("path", REAL_TEXTS, ids=lambda path: path.name)
