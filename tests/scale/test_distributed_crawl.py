@@ -17,6 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from crawler.demo.build_site import article_path, build_site, synthetic_articles
+from crawler.ledger import PENDING_STATES
+from crawler.redis_ledger import RedisLedger
 from tests.crawler.conftest import FAST, DemoServer, write_sites_file
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,6 +47,16 @@ def start_worker(tmp_path: Path, server: DemoServer, redis_url: str, worker: str
         command += ["-s", f"{name}={value}"]
     return subprocess.Popen(command, cwd=REPO, stdout=open(tmp_path / f"{worker}.out", "w"),
                             stderr=open(tmp_path / f"{worker}.log", "w"))
+
+
+def held_by(ledger: RedisLedger, worker: str) -> int:
+    """How many unfinished articles ``worker`` holds in the crawl's Redis ledger."""
+    held = 0
+    for state in PENDING_STATES:
+        for url in ledger.r.smembers(ledger._state_set(state)):
+            owner, writer = ledger.r.hmget(ledger._url(url), "owner", "writer")
+            held += worker in (owner, writer)
+    return held
 
 
 def rows_by_url(out: Path) -> dict[str, int]:
@@ -84,13 +96,14 @@ def test_a_worker_killed_part_way_loses_nothing(tmp_path, redis_url, site):
     server, articles = site
     doomed = start_worker(tmp_path, server, redis_url, "a")
     survivor = start_worker(tmp_path, server, redis_url, "b")
+    observer = RedisLedger(redis_url, worker="test-observer", lease_seconds=1)
     deadline = time.monotonic() + 60
-    # part-way: a has committed a file (20 rows) and has more in flight or buffered
+    # part-way: a has committed a file (20 rows) and, by the ledger in Redis, holds unfinished
+    # articles (fetched and not yet written, or taken and not yet fetched) that b must take over
     while not list((tmp_path / "out" / "worker-a").glob("*.parquet")) or \
-            sum(1 for p in server.paths() if "-ban-" in p) < N_ARTICLES // 4:
+            sum(1 for p in server.paths() if "-ban-" in p) < N_ARTICLES // 4 or held_by(observer, "a") < 3:
         assert time.monotonic() < deadline and doomed.poll() is None, "the crawl did not get going"
         time.sleep(0.02)
-    time.sleep(0.3)
     os.kill(doomed.pid, signal.SIGKILL)
     doomed.wait(10)
     assert survivor.wait(180) == 0, (tmp_path / "b.log").read_text()[-3000:]
