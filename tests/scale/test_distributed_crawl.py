@@ -94,14 +94,14 @@ def test_two_workers_write_every_article_once_within_the_shared_politeness(tmp_p
 
 def test_a_worker_killed_part_way_loses_nothing(tmp_path, redis_url, site):
     server, articles = site
-    doomed = start_worker(tmp_path, server, redis_url, "a")
+    doomed = start_worker(tmp_path, server, redis_url, "a", NEWSCLEAN_MAX_ROWS_PER_FILE="5")  # commits early
     survivor = start_worker(tmp_path, server, redis_url, "b")
     observer = RedisLedger(redis_url, worker="test-observer", lease_seconds=1)
     deadline = time.monotonic() + 60
-    # part-way: a has committed a file (20 rows) and, by the ledger in Redis, holds unfinished
+    # part-way: a has committed a file (5 rows) and, by the ledger in Redis, holds unfinished
     # articles (fetched and not yet written, or taken and not yet fetched) that b must take over
     while not list((tmp_path / "out" / "worker-a").glob("*.parquet")) or \
-            sum(1 for p in server.paths() if "-ban-" in p) < N_ARTICLES // 4 or held_by(observer, "a") < 3:
+            sum(1 for p in server.paths() if "-ban-" in p) < N_ARTICLES // 4 or held_by(observer, "a") == 0:
         assert time.monotonic() < deadline and doomed.poll() is None, "the crawl did not get going"
         time.sleep(0.02)
     os.kill(doomed.pid, signal.SIGKILL)
