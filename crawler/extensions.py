@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 PREFIX = "newsclean/"
 MAIN_KEYS = ("discovered", "fetched", "written", "link_pages")
-#: Shown after MAIN_KEYS when not zero (incremental crawls and dedup).
-EXTRA_KEYS = ("resumed", "unchanged", "revalidated", "not_modified", "gone", "near_duplicates")
+#: Shown after MAIN_KEYS when not zero: rows cleaned and handed to the writer (``written`` counts
+#: them when their file commits, every NEWSCLEAN_MAX_ROWS_PER_FILE rows and at the end), then
+#: incremental crawls and dedup.
+EXTRA_KEYS = ("cleaned", "resumed", "unchanged", "revalidated", "not_modified", "gone", "near_duplicates")
 
 
 def site_counts(stats: Mapping[str, object]) -> dict[str, Counter[str]]:

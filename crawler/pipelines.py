@@ -102,6 +102,7 @@ class CleanAndWritePipeline:
             return item
         self.site_of[doc.id] = item.site
         self.writer.write(doc)
+        count(self.crawler, item.site, "cleaned")  # a row in the writer; "written" once its file commits
         self.crawler.signals.send_catch_log(nc_signals.url_cleaned, url=item.url, site=item.site, doc_id=doc.id)
         return item
 

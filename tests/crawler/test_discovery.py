@@ -5,6 +5,7 @@ own request log (what was really fetched) and the Parquet output (what was writt
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -165,3 +166,13 @@ def test_overlapping_sitemaps_discover_each_article_once() -> None:
     from_news = list(spider.page_requests(site, pages, "sitemap", hops=0))
     assert from_news == [] and len(list(from_full)) == 9
     assert crawler.stats.get_value(f"newsclean/{site.name}/discovered") == 10
+
+
+def test_progress_shows_rows_cleaned_before_their_file_commits(tmp_path, serve):
+    """``written`` counts rows whose file is committed; ``cleaned`` shows the rows on their way."""
+    server = serve([{"path": r"-1010\d\d\.html$", "delay": 0.15}])
+    run = crawl_site(tmp_path, server, {"NEWSCLEAN_PROGRESS_INTERVAL": "0.25", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"},
+                     sitemaps=["{BASE}/sitemap.xml"])
+    progress = re.findall(r"progress \S+ discovered=\d+ fetched=\d+ written=(\d+) .*?cleaned=(\d+)", run.stderr)
+    assert any(int(written) == 0 and int(cleaned) > 0 for written, cleaned in progress), run.stderr[-3000:]
+    assert "written=12 link_pages=0 cleaned=12" in run.stdout
