@@ -14,11 +14,11 @@ __all__ = ["Document", "Dropped", "clean_html", "clean_text", "process_html", "p
 
 log = logging.getLogger(__name__)
 
-# Arrow's default allocator (mimalloc in pyarrow 26) maps ~60-85 MB of arenas at the first Parquet row group
-# and keeps them for the life of the process (a crawl writes a row group every 1,000 articles;
-# measured in benchmarks/README.md "Crawl"); the C library's allocator costs nothing measurable
-# here. Read by Arrow when it first allocates, so it is set before anything imports pyarrow;
-# a value set by the user wins.
+# Arrow's default allocator (mimalloc in pyarrow 26) maps ~60-85 MB at the first Parquet row
+# group and keeps them for the life of the process (a crawl writes a row group every 1,000
+# articles; measured in benchmarks/README.md "Crawl"); the C library's allocator costs nothing
+# measurable here. Read by Arrow when it first allocates, so it is set before anything imports
+# pyarrow; a value set by the user wins.
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 #: Inputs the public API turned into None, by reason, for this process.
