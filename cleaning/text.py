@@ -19,6 +19,7 @@ from cleaning.lexicon import TextLexicon, load_text_lexicon
 from cleaning.normalize import normalize_line
 from cleaning.pipeline import run_stages
 from cleaning.stages import FINAL_STAGES
+from cleaning.unwrap import unwrap
 
 MIN_BODY_WORDS = 10        # a body paragraph has at least this many words ...
 LONG_BODY_WORDS = 40       # ... and ends like a sentence, or is this long
@@ -296,7 +297,7 @@ def process_text(text: str, source: str | None = None) -> Document | Dropped:
     """A text dump -> a clean Document, or Dropped with the reason."""
     if not text or not text.strip():
         return Dropped("empty", "no text")
-    article = clean_lines(text.splitlines())
+    article = clean_lines(unwrap(text.splitlines()))
     if not article.paragraphs:
         return Dropped("no_article", "no article text found")
     source = source or "<text>"

@@ -1,4 +1,5 @@
-"""Properties of clean_text on arbitrary text: never raises, idempotent, never invents a line."""
+"""Properties of clean_text on arbitrary text: never raises, idempotent, never invents a line
+(an output line is an input line, or consecutive input lines re-joined)."""
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
@@ -27,7 +28,9 @@ def test_never_raises_and_never_invents_a_line(lines):
     doc = clean_text("\n".join(lines))
     if doc is None:
         return
-    allowed = {normalize_line(part) for line in lines for part in line.splitlines()}
+    # An output line is an input line, or consecutive input lines joined (a hard-wrapped paragraph).
+    parts = "\n".join(lines).splitlines()
+    allowed = {normalize_line(" ".join(parts[i:j])) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1)}
     produced = render(doc).splitlines()
     assert all(line in allowed for line in produced), set(produced) - allowed
     assert doc.author is None or any(doc.author in line for line in allowed)
@@ -49,3 +52,26 @@ def test_idempotent(lines):
 def test_arbitrary_text_never_raises(text):
     doc = clean_text(text)
     assert doc is None or (doc.text and "\x00" not in doc.text)
+
+
+WORDS = st.sampled_from("Sáng nay thành phố đã tổ chức lễ khởi công tuyến đường sắt đô thị mới với tổng chiều dài "
+                        "gần 40 km. Hà Nội The council approved plan on Monday, after months. \"Chúng tôi\" Đọc "
+                        "thêm".split())
+PARAGRAPHS = st.lists(st.lists(WORDS, min_size=1, max_size=80).map(" ".join), min_size=1, max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(PARAGRAPHS, st.integers(min_value=30, max_value=170), st.booleans())
+def test_unwrapping_joins_only_consecutive_lines_and_is_stable(paragraphs, width, blank_between):
+    """What unwrap joins is consecutive lines; its output, blank lines dropped as a cleaned text
+    renders it, is not unwrapped again (so cleaning a cleaned text changes nothing more)."""
+    import textwrap
+
+    from cleaning.unwrap import unwrap
+
+    lines = ("\n\n" if blank_between else "\n").join(textwrap.fill(p, width) for p in paragraphs).splitlines()
+    out = unwrap(lines)
+    joins = {" ".join(line.strip() for line in lines[i:j]) for i in range(len(lines)) for j in range(i + 1, len(lines) + 1)}
+    assert all(line in lines or line in joins for line in out)
+    rendered = [line for line in out if line.strip()]
+    assert unwrap(rendered) == rendered
