@@ -64,6 +64,9 @@ class TextLexicon:
     caption_markers: tuple[str, ...]
     byline_patterns: re.Pattern[str]   # each pattern's group "name" renamed name0, name1, ...
     line_patterns: re.Pattern[str]   # footer, then boilerplate patterns, as named groups
+    source_leads: tuple[str, ...]          # folded, longest first
+    source_outlet_nouns: tuple[str, ...]   # folded, longest first
+    source_max_words: int
 
     def classify(self, line: str) -> str | None:
         """Which clutter family a normalized line belongs to: ``related_heading``, ``footer``,
@@ -86,11 +89,31 @@ class TextLexicon:
         match = self.line_patterns.match(key)  # footer and boilerplate patterns, in one pass
         if match:
             return match.lastgroup
+        if short and self.is_source_line(line, key):
+            return "boilerplate"
         if self._has_credit(_tail(key)):
             return "caption"
         if short and self.byline_name(line, key) is not None:
             return "byline"
         return None
+
+    def is_source_line(self, line: str, key: str | None = None) -> bool:
+        """A line naming the story's source ("Theo TTXVN", "(Theo báo Thanh Niên)"): a lead,
+        an outlet noun or not, then a name as written: its first word capitalised ("Theo Bộ Y tế";
+        see lexicon.toml, [text.source]). In a line all in capitals, names cannot be told from
+        words: at most two count."""
+        key = key or fold(line)
+        at = len(key) - len(key.lstrip(_EDGE_SYMBOLS))   # fold keeps positions: key[i] is line[i]
+        lead = next((lead for lead in self.source_leads if key.startswith(lead + " ", at)), None)
+        if lead is None:
+            return False
+        at += len(lead) + 1
+        noun = next((noun for noun in self.source_outlet_nouns if key.startswith(noun + " ", at)), None)
+        if noun is not None:
+            at += len(noun) + 1
+        names = line[at:].strip(_EDGE_SYMBOLS).split()
+        limit = 2 if line.isupper() else self.source_max_words
+        return 0 < len(names) <= limit and (names[0][0].isupper() or names[0][0].isdigit())
 
     def _has_credit(self, tail: str) -> bool:
         return any(marker in tail for marker in self.caption_markers) and _matches(self.caption_credit, tail)
@@ -138,4 +161,11 @@ def load_text_lexicon(path: Path = LEXICON_PATH) -> TextLexicon:
         byline_patterns=_bylines(text["byline"].get("patterns", [])),
         line_patterns=_families(footer=text["footer"].get("patterns", []),
                                 boilerplate=text["boilerplate"].get("patterns", [])),
+        source_leads=_longest_first(text["source"]["leads"]),
+        source_outlet_nouns=_longest_first(text["source"]["outlet_nouns"]),
+        source_max_words=text["source"]["max_words"],
     )
+
+
+def _longest_first(words: list[str]) -> tuple[str, ...]:
+    return tuple(sorted((fold(word) for word in words), key=len, reverse=True))

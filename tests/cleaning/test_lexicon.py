@@ -30,3 +30,13 @@ def test_every_caption_pattern_example_holds_a_marker():
                  "Người dân mua sắm (Ảnh minh hoạ)", "Image copyright Getty Images", "A rally in the city. Photo by AP",
                  "Image caption A rally in the city"]:
         assert lexicon.classify(line) == "caption", line
+
+
+def test_source_lines_name_an_outlet_and_subheadings_starting_alike_stay_text():
+    lexicon = load_text_lexicon()
+    for line in ["Theo TTXVN", "(Theo Reuters)", "Theo báo Thanh Niên", "Theo Bộ Y tế", "- Theo AFP",
+                 "Theo hãng tin AP", "THEO TTXVN", "According to the BBC"]:
+        assert lexicon.classify(line) == "boilerplate", line
+    for line in ["Theo dấu chân người lính", "Theo báo cáo mới nhất", "THEO DẤU CHÂN NGƯỜI LÍNH", "Theo",
+                 "Theo ông Nguyễn Văn A, giá xăng sẽ còn tăng trong tuần tới."]:
+        assert lexicon.classify(line) is None, line

@@ -57,7 +57,10 @@ def test_arbitrary_text_never_raises(text):
 WORDS = st.sampled_from("Sáng nay thành phố đã tổ chức lễ khởi công tuyến đường sắt đô thị mới với tổng chiều dài "
                         "gần 40 km. Hà Nội The council approved plan on Monday, after months. \"Chúng tôi\" Đọc "
                         "thêm".split())
-PARAGRAPHS = st.lists(st.lists(WORDS, min_size=1, max_size=80).map(" ".join), min_size=1, max_size=12)
+#: Prose paragraphs: words, ending a sentence (headline-like lines without a final stop, all of
+#: one length, can look wrapped once a cleaned text has put them one after the other).
+PARAGRAPHS = st.lists(st.lists(WORDS, min_size=1, max_size=80).map(lambda words: " ".join(words) + "."),
+                      min_size=1, max_size=12)
 
 
 @settings(max_examples=300, deadline=None)
