@@ -12,7 +12,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet.task import LoopingCall
 
-from crawler.ledger import OutputLock, Recovery, SQLiteLedger
+from crawler.ledger import Ledger, OutputLock, Recovery, SQLiteLedger
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -88,7 +88,8 @@ class CrawlLedger:
     """The crawl ledger (``crawler.ledger``) for the length of a crawl, at NEWSCLEAN_STATE.
 
     Opened when the crawler is set up, before the item pipeline opens its writer: the output
-    folder is locked, ``recover(out)`` settles what a previous stop left, and a run starts.
+    folder is locked, ``recover(out)`` settles what a previous stop left, failed URLs worth
+    another try go back to pending (``retry_transient_failures``), and a run starts.
     The spider and the pipeline reach it with ``ledger_of(crawler)`` and mark each article's
     outcome. At ``spider_closed`` (after the pipeline committed its last file) the run is
     finished with the crawl's counts and the reason it ended, and the ledger closed.
@@ -108,6 +109,7 @@ class CrawlLedger:
             # Per-page marks batched (see crawler.ledger: a crash loses only marks, i.e. re-fetches).
             self.ledger = SQLiteLedger(state_path, batch_size=batch, batch_seconds=seconds)
             self.recovery: Recovery = self.ledger.recover(out)
+            self.retried_failed = retry_transient_failures(crawler, self.ledger)
         except BaseException:
             self.lock.__exit__(None, None, None)
             raise
@@ -145,6 +147,35 @@ class CrawlLedger:
         finally:
             self.ledger.close()
             self.lock.__exit__(None, None, None)
+
+
+def retry_transient_failures(crawler: Crawler, ledger: Ledger) -> int:
+    """At the start of a run, before the spider enqueues ``ledger.pending()``: the crawled sites'
+    failed URLs whose reason is in NEWSCLEAN_RETRY_FAILED_REASONS (transient: timeouts, dropped
+    connections, 5xx, 429) and that failed fewer than NEWSCLEAN_RETRY_FAILED_ATTEMPTS times in a
+    row go back to pending, so this run fetches them again (``Ledger.retry_failed``).
+
+    Counted as ``newsclean/retried_failed`` and ``newsclean/<site>/retried_failed``; one INFO line.
+    Returns how many. NEWSCLEAN_RETRY_FAILED_ATTEMPTS = 0 (or no reasons): nothing is retried.
+    """
+    settings = crawler.settings
+    cap = settings.getint("NEWSCLEAN_RETRY_FAILED_ATTEMPTS", 3)
+    reasons = [r.strip() for r in settings.getlist("NEWSCLEAN_RETRY_FAILED_REASONS") if r.strip()]
+    if cap <= 0 or not reasons:
+        log.info("ledger: failed URLs are not retried (NEWSCLEAN_RETRY_FAILED_ATTEMPTS=%d, %d reasons)",
+                 cap, len(reasons))
+        return 0
+    per_site = {}
+    for site in [site.name for site in getattr(crawler.spider, "sites", ())]:
+        per_site[site] = ledger.retry_failed(site, reasons=reasons, max_attempts=cap)
+        if per_site[site]:
+            crawler.stats.inc_value(f"{PREFIX}{site}/retried_failed", per_site[site])
+    total = sum(per_site.values())
+    crawler.stats.inc_value(f"{PREFIX}retried_failed", total)
+    log.info("ledger: %d failed URLs sent back to pending to be fetched again (%s; transient reasons,"
+             " failed in fewer than %d runs in a row)", total,
+             ", ".join(f"{site}={n}" for site, n in per_site.items()) or "no site", cap)
+    return total
 
 
 def ledger_of(crawler: Crawler) -> SQLiteLedger | None:

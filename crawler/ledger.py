@@ -12,8 +12,19 @@ URL states::
         +--> failed / gone <-+                           |   discovered, fetched again)
         ^----------------------- 304 Not Modified -------+ (stays written)
 
+    failed --next run starts, transient reason, failed_attempts < cap--> discovered
+
 ``failed`` means "finished without a row": a fetch error, or a page the cleaning stages
 dropped (the reason tells which). ``pending`` = discovered + fetched; those are re-enqueued.
+``gone`` (404/410) is final. A failed URL is otherwise final too, except that at the start of
+a run ``retry_failed(site, reasons, max_attempts)`` sends the ones whose reason is transient
+(a timeout, a dropped connection, a 5xx or 429: ``NEWSCLEAN_RETRY_FAILED_REASONS``) and whose
+``failed_attempts`` is below the cap (``NEWSCLEAN_RETRY_FAILED_ATTEMPTS``) back to
+``discovered``, so they are re-enqueued with the pending ones (see
+``crawler.extensions.CrawlLedger``). ``failed_attempts`` counts the fetch outcomes in a row
+that ended ``failed`` (one per run: Scrapy's own retries within a run are one outcome) and is
+reset by a fetch or a 304; ``attempts`` counts every fetch outcome of the URL's life, so it
+cannot be the cap: an article revalidated with a 304 every hour would exhaust it.
 
 Commit protocol (ties Parquet files to ledger rows; ``LedgerCommitHook`` plugs it into
 ``cleaning.parquet.DatasetWriter``):
@@ -56,6 +67,13 @@ duplicates a row:
   written with its row current): fetched again;
 * a lost ``mark_discovered`` leaves no row at all for the URL, so nothing of it is in the
   dataset; the sitemap, feed or link that gave it gives it again next run.
+
+``retry_failed`` is one transaction committed at once, like the commit protocol. It only moves
+``failed`` URLs to ``discovered`` (the invariant ``total = written + failed + gone + pending``
+holds): a crash after it leaves them pending, fetched by the next run as if just discovered;
+a crash before it leaves them failed, retried by the next run's start. It never increments
+``failed_attempts`` (only a recorded failure does), so a crash loop does not spend the cap,
+and a lost ``mark_failed`` leaves the URL pending, fetched again, as above.
 
 The same argument makes ``synchronous=NORMAL`` safe (a power cut may lose the last
 transactions, never corrupts the database): a lost ``begin_commit`` leaves its file unknown
@@ -109,7 +127,8 @@ CREATE TABLE IF NOT EXISTS urls (
     discovered_at REAL NOT NULL,
     fetched_at REAL,
     written_at REAL,
-    attempts INTEGER NOT NULL DEFAULT 0
+    attempts INTEGER NOT NULL DEFAULT 0,
+    failed_attempts INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS urls_site_state ON urls (site, state);
 CREATE INDEX IF NOT EXISTS urls_doc_id ON urls (doc_id);
@@ -234,6 +253,42 @@ class Ledger(ABC):
     def stats(self, site: str | None = None) -> Stats:
         """Counts per state, failures by reason, last run."""
 
+    @abstractmethod
+    def retry_failed(self, site: str | None = None, reasons: Iterable[str] | None = None,
+                     max_attempts: int | None = None) -> int:
+        """Send ``failed`` URLs back to ``discovered`` (pending: the next crawl fetches them).
+
+        ``site``: only that site's. ``reasons``: only those failed for one of these reasons
+        (``reason_matches``: exact names, or prefixes ending in ``*`` such as ``http_5*``);
+        None: any reason. ``max_attempts``: only those with fewer ``failed_attempts`` (failures
+        in a row) than that, and the count is kept, so a URL that keeps failing is given up
+        after ``max_attempts`` tries (what a crawl does at start); None: all of them, and their
+        count starts again (a manual retry, e.g. after a site outage). Returns how many.
+        """
+
+
+def reason_matches(reason: str | None, patterns: Iterable[str]) -> bool:
+    """Whether a failure ``reason`` is one of ``patterns``: exact names, or prefixes ending in
+    ``*`` (``http_5*`` matches ``http_500`` and ``http_503``)."""
+    if not reason:
+        return False
+    return any(reason.startswith(p[:-1]) if p.endswith("*") else reason == p for p in patterns)
+
+
+def _reasons_sql(patterns: list[str]) -> tuple[str, list]:
+    """``reason_matches`` as an SQL condition on ``reason``, and its parameters."""
+    exact = [p for p in patterns if not p.endswith("*")]
+    prefixes = [p[:-1] for p in patterns if p.endswith("*")]
+    clauses: list[str] = []
+    params: list = []
+    if exact:
+        clauses.append(f"reason IN ({', '.join('?' * len(exact))})")
+        params.extend(exact)
+    for prefix in prefixes:  # not LIKE: ``_`` would be a wildcard there
+        clauses.append("substr(reason, 1, ?) = ?")
+        params.extend((len(prefix), prefix))
+    return ("(" + " OR ".join(clauses) + ")" if clauses else "0"), params
+
 
 def _now() -> float:
     return time.time()
@@ -290,6 +345,18 @@ class SQLiteLedger(Ledger):
         self._conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
         self._conn.execute("PRAGMA foreign_keys = ON")
         self._conn.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Add the columns a ledger made by an older version lacks (``failed_attempts``: 0)."""
+        columns = {row["name"] for row in self._query("PRAGMA table_info(urls)")}
+        if "failed_attempts" not in columns:
+            try:
+                with self._transaction() as conn:
+                    conn.execute("ALTER TABLE urls ADD COLUMN failed_attempts INTEGER NOT NULL DEFAULT 0")
+            except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                if "duplicate column" not in str(exc):
+                    raise
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -450,7 +517,8 @@ class SQLiteLedger(Ledger):
             state = "written" if unchanged else "fetched"
             conn.execute(
                 "UPDATE urls SET state = ?, reason = NULL, doc_id = ?, content_hash = ?, etag = ?,"
-                " last_modified = ?, fetched_at = ?, attempts = attempts + 1 WHERE url = ?",
+                " last_modified = ?, fetched_at = ?, attempts = attempts + 1, failed_attempts = 0"
+                " WHERE url = ?",
                 (state, doc_id, content_hash, etag, last_modified, _now(), url),
             )
             return not unchanged
@@ -458,8 +526,8 @@ class SQLiteLedger(Ledger):
     def mark_not_modified(self, url: str) -> None:
         with self._transaction(mark=True) as conn:
             updated = conn.execute(
-                "UPDATE urls SET state = 'written', fetched_at = ?, attempts = attempts + 1"
-                " WHERE url = ? AND state IN ('written', 'discovered') AND file IS NOT NULL",
+                "UPDATE urls SET state = 'written', fetched_at = ?, attempts = attempts + 1,"
+                " failed_attempts = 0 WHERE url = ? AND state IN ('written', 'discovered') AND file IS NOT NULL",
                 (_now(), url),
             ).rowcount
         if not updated:
@@ -469,23 +537,31 @@ class SQLiteLedger(Ledger):
     def _finish(self, url: str, state: str, reason: str | None) -> None:
         with self._transaction(mark=True) as conn:
             updated = conn.execute(
-                "UPDATE urls SET state = ?, reason = ?, fetched_at = ?, attempts = attempts + 1 WHERE url = ?",
-                (state, reason, _now(), url),
+                "UPDATE urls SET state = ?, reason = ?, fetched_at = ?, attempts = attempts + 1,"
+                " failed_attempts = failed_attempts + ? WHERE url = ?",
+                (state, reason, _now(), int(state == "failed"), url),
             ).rowcount
         if not updated:
             raise KeyError(f"mark_{state} of an undiscovered URL: {url}")
 
-    def retry_failed(self, site: str | None = None, reasons: Iterable[str] | None = None) -> int:
-        """Send failed URLs back to pending (e.g. after a site outage); return how many."""
-        sql = "UPDATE urls SET state = 'discovered' WHERE state = 'failed'"
+    def retry_failed(self, site: str | None = None, reasons: Iterable[str] | None = None,
+                     max_attempts: int | None = None) -> int:
+        """Send failed URLs back to pending; see ``Ledger.retry_failed``. One transaction."""
+        sql = "UPDATE urls SET state = 'discovered'"
+        if max_attempts is None:
+            sql += ", failed_attempts = 0"
+        sql += " WHERE state = 'failed'"
         params: list = []
         if site is not None:
             sql += " AND site = ?"
             params.append(site)
         if reasons is not None:
-            reasons = list(reasons)
-            sql += f" AND reason IN ({', '.join('?' * len(reasons))})"
-            params.extend(reasons)
+            condition, reason_params = _reasons_sql(list(reasons))
+            sql += " AND " + condition
+            params.extend(reason_params)
+        if max_attempts is not None:
+            sql += " AND failed_attempts < ?"
+            params.append(max_attempts)
         with self._transaction() as conn:
             return conn.execute(sql, params).rowcount
 

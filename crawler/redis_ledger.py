@@ -15,6 +15,8 @@ commit protocol begin_commit -> atomic file -> finish_commit), plus what several
   same URL while the first (alive) holds it fetched is told not to write it.
 - Commits name their dataset folder; ``settle_dead_commits`` finishes a dead worker's pending
   commit whose file is in place (its URLs are written, not fetched again) or drops it.
+- ``retry_failed`` sends a failed URL back to ``discovered`` with no owner: an orphan, which the
+  first live worker to look (``claim_orphans``, at its start) claims and enqueues.
 
 Every state change is one optimistic Redis transaction (WATCH/MULTI), so the per-state sets
 used by ``pending`` and ``stats`` always agree with the per-URL hashes.
@@ -34,7 +36,17 @@ from pathlib import Path
 import redis
 
 from cleaning.parquet import sweep_temporary
-from crawler.ledger import PENDING_STATES, STATES, Ledger, Recovery, Stats, _is_newer, _quarantine, _readable
+from crawler.ledger import (
+    PENDING_STATES,
+    STATES,
+    Ledger,
+    Recovery,
+    Stats,
+    _is_newer,
+    _quarantine,
+    _readable,
+    reason_matches,
+)
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +240,7 @@ class RedisLedger(Ledger):
             self._set_state(pipe, url, state, new,
                             {"reason": None, "doc_id": doc_id, "content_hash": content_hash, "etag": etag,
                              "last_modified": last_modified, "fetched_at": time.time(), "writer": self.worker,
-                             "owner": self.worker})
+                             "owner": self.worker, "failed_attempts": 0})
             pipe.hincrby(key, "attempts", 1)
             pipe.sadd(self._k("doc", doc_id), url)
             return not unchanged
@@ -242,7 +254,7 @@ class RedisLedger(Ledger):
             row = pipe.hgetall(key)
             pipe.multi()
             if row and row["state"] in ("written", "discovered") and row.get("file"):
-                self._set_state(pipe, url, row["state"], "written", {"fetched_at": time.time()})
+                self._set_state(pipe, url, row["state"], "written", {"fetched_at": time.time(), "failed_attempts": 0})
                 pipe.hincrby(key, "attempts", 1)
                 return True
             return False
@@ -260,10 +272,40 @@ class RedisLedger(Ledger):
                 raise KeyError(f"mark_{state} of an undiscovered URL: {url}")
             self._set_state(pipe, url, old, state, {"reason": reason, "fetched_at": time.time()})
             pipe.hincrby(key, "attempts", 1)
+            if state == "failed":
+                pipe.hincrby(key, "failed_attempts", 1)
             if reason:
                 pipe.hincrby(self._k("failures"), reason, 1)
 
         self._transaction(op, key)
+
+    def retry_failed(self, site: str | None = None, reasons: Iterable[str] | None = None,
+                     max_attempts: int | None = None) -> int:
+        """See ``Ledger.retry_failed``; one transaction per URL (workers may call it together:
+        a URL moves once). The URL has no owner afterwards: an orphan, claimed by a live worker."""
+        patterns = None if reasons is None else list(reasons)
+        moved = 0
+        for url in sorted(self.r.smembers(self._state_set("failed"))):
+            key = self._url(url)
+
+            def op(pipe, url=url, key=key) -> bool:
+                row = pipe.hgetall(key)
+                pipe.multi()
+                if (row.get("state") != "failed" or (site is not None and row.get("site") != site)
+                        or (patterns is not None and not reason_matches(row.get("reason"), patterns))
+                        or (max_attempts is not None and int(row.get("failed_attempts") or 0) >= max_attempts)):
+                    return False
+                fields = {"owner": None, "writer": None}
+                if max_attempts is None:
+                    fields["failed_attempts"] = 0
+                self._set_state(pipe, url, "failed", "discovered", fields)
+                if row.get("reason"):  # ``failures`` counts the URLs failed now, by reason
+                    pipe.hincrby(self._k("failures"), row["reason"], -1)
+                return True
+
+            if self._transaction(op, key):
+                moved += 1
+        return moved
 
     # -- commit protocol ---------------------------------------------------------------------
 
@@ -399,7 +441,8 @@ class RedisLedger(Ledger):
                         pipe.hget(self._url(url), "site")
                     members = [u for u, s in zip(members, pipe.execute()) if s == site]
             states[state] = len(members)
-        failures = {k: int(v) for k, v in self.r.hgetall(self._k("failures")).items()} if site is None else {}
+        failures = ({k: int(v) for k, v in self.r.hgetall(self._k("failures")).items() if int(v) > 0}
+                    if site is None else {})
         last = self.r.lindex(self._k("runs"), -1)
         last_run = self.r.hgetall(self._k("run", last)) if last else None
         return Stats(states, failures, last_run)

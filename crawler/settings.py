@@ -118,6 +118,21 @@ NEWSCLEAN_STATE = "data/state.sqlite"
 #: marks not yet committed, whose URLs are then fetched again (crawler.ledger explains why).
 NEWSCLEAN_LEDGER_BATCH = 500
 NEWSCLEAN_LEDGER_BATCH_SECONDS = 1.0
+#: At the start of a run, a ``failed`` URL whose reason is transient goes back to pending and is
+#: fetched again, until it has failed in this many runs in a row (a fetch or a 304 restarts the
+#: count; 0: failed URLs are never retried on their own). Permanent outcomes (404/410 ``gone``,
+#: robots refusals, too_large, binary, no_article, duplicates...) are never retried.
+NEWSCLEAN_RETRY_FAILED_ATTEMPTS = 3
+#: The transient reasons (as ``newsclean status`` shows them; ``*`` at the end: a prefix).
+#: Download errors Scrapy's RetryMiddleware itself retries within a run: timeouts, partial
+#: bodies, refused or dropped connections (named after their exception when not ``data_loss``),
+#: DNS failures, 5xx, 408, 429; and a cleaning worker process that crashed (``timeout`` is
+#: also a page over NEWSCLEAN_PAGE_TIMEOUT in cleaning: the same name, retried the same way).
+NEWSCLEAN_RETRY_FAILED_REASONS = [
+    "timeout", "data_loss", "connection_refused", "dns", "http_5*", "http_408", "http_429",
+    "DownloadFailedError", "ResponseNeverReceived", "ResponseFailed", "ConnectionLost", "ConnectionDone",
+    "ConnectionAborted", "ConnectError", "TCPTimedOutError", "TunnelError", "worker_crashed",
+]
 #: Near duplicates (MinHash) are written with ``duplicate_of`` set; True: dropped instead.
 #: Exact duplicates (same content_hash as a row already written) are never written again.
 NEWSCLEAN_DROP_NEAR_DUPLICATES = False

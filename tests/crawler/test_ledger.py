@@ -147,6 +147,65 @@ def test_failed_and_gone_are_counted_by_reason(ledger: SQLiteLedger) -> None:
         ledger.mark_failed("https://never.seen/", "x")
 
 
+def test_retry_failed_with_a_cap_counts_failures_in_a_row(ledger: SQLiteLedger, tmp_path: Path) -> None:
+    ledger.discover_many((url(i), SITE, None) for i in range(5))
+    ledger.mark_discovered("https://other.vn/x", "other.vn")
+    ledger.mark_failed("https://other.vn/x", "http_503")
+    for i, reason in enumerate(("http_503", "timeout", "http_403", "no_article")):
+        ledger.mark_failed(url(i), reason)
+    ledger.mark_gone(url(4))
+    transient = ["timeout", "http_5*"]
+    assert ledger.retry_failed(SITE, reasons=transient, max_attempts=2) == 2  # 503 and timeout, this site only
+    assert sorted(ledger.pending()) == [url(0), url(1)]
+    assert ledger.get("https://other.vn/x")["state"] == "failed"
+    assert ledger.get(url(2))["state"] == "failed" and ledger.get(url(4))["state"] == "gone"
+    assert ledger.stats().invariant_holds()
+    # Failing again: 2 failures in a row, the cap; a fetch in between would have restarted the count.
+    ledger.mark_failed(url(0), "http_503")
+    ledger.mark_failed(url(1), "timeout")
+    assert ledger.get(url(0))["failed_attempts"] == 2 and ledger.get(url(0))["attempts"] == 2
+    assert ledger.retry_failed(SITE, reasons=transient, max_attempts=2) == 0
+    assert ledger.retry_failed(SITE, reasons=transient, max_attempts=3) == 2
+    doc = make_doc(url(1))
+    ledger.mark_fetched(url(1), doc_id=doc.id, content_hash=doc.content_hash)
+    assert ledger.get(url(1))["failed_attempts"] == 0 and ledger.get(url(1))["attempts"] == 3
+    ledger.mark_failed(url(0), "http_503")
+    # A manual retry (no cap) takes every matching one and restarts its count.
+    assert ledger.retry_failed(reasons=["http_503"]) == 2
+    assert ledger.get(url(0))["failed_attempts"] == 0 and ledger.get("https://other.vn/x")["state"] == "discovered"
+    assert ledger.retry_failed(SITE, reasons=[]) == 0
+    assert ledger.stats().invariant_holds()
+
+
+def test_reason_patterns_are_names_or_prefixes(ledger: SQLiteLedger) -> None:
+    from crawler.ledger import reason_matches
+
+    assert reason_matches("http_503", ["http_5*"]) and reason_matches("http_429", ["http_429"])
+    assert not reason_matches("http_404", ["http_5*", "http_429"]) and not reason_matches(None, ["*"])
+    assert not reason_matches("httpX503", ["http_5*"])  # ``_`` is a character, not a wildcard
+    ledger.discover_many((url(i), SITE, None) for i in range(3))
+    for i, reason in enumerate(("http_503", "httpX503", "http_5")):
+        ledger.mark_failed(url(i), reason)
+    assert ledger.retry_failed(reasons=["http_5*"], max_attempts=3) == 2
+    assert ledger.get(url(1))["state"] == "failed"
+
+
+def test_a_ledger_of_an_older_version_gets_the_failed_attempts_column(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    with SQLiteLedger(path) as old:
+        old.mark_discovered(url(0), SITE)
+        old.mark_failed(url(0), "timeout")
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE urls DROP COLUMN failed_attempts")  # as the previous version made it
+    conn.commit()
+    conn.close()
+    with SQLiteLedger(path) as ledger, SQLiteLedger(path) as second:
+        assert ledger.get(url(0))["failed_attempts"] == 0 == second.get(url(0))["failed_attempts"]
+        assert ledger.retry_failed(SITE, reasons=["timeout"], max_attempts=1) == 1
+
+
 def test_unchanged_page_is_not_written_again(ledger: SQLiteLedger, tmp_path: Path) -> None:
     out = tmp_path / "out"
     ledger.mark_discovered(url(1), SITE, "2024-05-01")

@@ -86,6 +86,29 @@ def test_a_dead_workers_commit_is_settled_by_the_file(redis_url, tmp_path):
     assert b.claim_orphans() == ["https://example.vn/missing.html"]
 
 
+def test_transient_failures_go_back_to_pending_a_bounded_number_of_times(redis_url):
+    a, b = ledgers(redis_url, lease=30)
+    urls = [f"https://example.vn/{i}.html" for i in range(3)]
+    for u, reason in zip(urls, ("http_503", "timeout", "http_403")):
+        a.mark_discovered(u, "demo")
+        a.mark_failed(u, reason)
+    a.mark_discovered("https://other.vn/x.html", "other")
+    a.mark_failed("https://other.vn/x.html", "http_503")
+    transient = ["timeout", "http_5*"]
+    assert a.retry_failed("demo", reasons=transient, max_attempts=2) == 2
+    assert a.retry_failed("demo", reasons=transient, max_attempts=2) == 0  # moved once, whoever asks
+    assert a.pending("demo") == urls[:2] and a.stats().invariant_holds()
+    assert a.stats().failures == {"http_403": 1, "http_503": 1}  # the URLs failed now
+    assert sorted(b.claim_orphans("demo")) == urls[:2]  # no owner: the first live worker takes them
+    for u, reason in zip(urls, ("http_503", "timeout")):
+        b.mark_failed(u, reason)
+    assert b.get(urls[0])["failed_attempts"] == "2"
+    assert b.retry_failed("demo", reasons=transient, max_attempts=2) == 0  # failed twice in a row: given up
+    b.retry_failed("demo", reasons=["timeout"])  # a manual retry restarts the count
+    assert b.get(urls[1])["failed_attempts"] == "0"
+    assert b.mark_fetched(urls[1], doc_id="d1", content_hash="h1") and b.get(urls[1])["failed_attempts"] == "0"
+
+
 def test_politeness_slots_are_shared_and_expire(redis_url):
     clients = [redis.Redis.from_url(redis_url, decode_responses=True) for _ in range(2)]
     slots = [RedisSlots(c, "t", limit=2, delay=0.0, lease=0.5) for c in clients]
