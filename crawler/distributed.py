@@ -21,7 +21,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
 from crawler import signals as nc_signals
-from crawler.extensions import CrawlLedger, output_of
+from crawler.extensions import CrawlLedger, output_of, retry_transient_failures
 from crawler.ledger import OutputLock
 from crawler.redis_ledger import RedisLedger, default_worker_id
 
@@ -91,6 +91,7 @@ class RedisCrawlLedger(CrawlLedger):
         self.ledger = ledger
         self.lock = OutputLock(out).__enter__()  # this worker's own folder
         self.recovery = ledger.recover(out)
+        retry_transient_failures(crawler, ledger)
         sites = [site.name for site in getattr(crawler.spider, "sites", ())]
         self.run_id = ledger.start_run(",".join(sites) or None)
         self.beat = LoopingCall(self._tick)

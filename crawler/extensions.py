@@ -22,9 +22,10 @@ log = logging.getLogger(__name__)
 PREFIX = "newsclean/"
 MAIN_KEYS = ("discovered", "fetched", "written", "link_pages")
 #: Shown after MAIN_KEYS when not zero: rows cleaned and handed to the writer (``written`` counts
-#: them when their file commits, every NEWSCLEAN_MAX_ROWS_PER_FILE rows and at the end), then
-#: incremental crawls and dedup.
-EXTRA_KEYS = ("cleaned", "resumed", "unchanged", "revalidated", "not_modified", "gone", "near_duplicates")
+#: them when their file commits, every NEWSCLEAN_MAX_ROWS_PER_FILE rows and at the end), failed
+#: URLs of earlier runs sent back to be fetched again, then incremental crawls and dedup.
+EXTRA_KEYS = ("cleaned", "retried_failed", "resumed", "unchanged", "revalidated", "not_modified", "gone",
+              "near_duplicates")
 
 
 def site_counts(stats: Mapping[str, object]) -> dict[str, Counter[str]]:

@@ -126,10 +126,11 @@ NEWSCLEAN_RETRY_FAILED_ATTEMPTS = 3
 #: The transient reasons (as ``newsclean status`` shows them; ``*`` at the end: a prefix).
 #: Download errors Scrapy's RetryMiddleware itself retries within a run: timeouts, partial
 #: bodies, refused or dropped connections (named after their exception when not ``data_loss``),
-#: DNS failures, 5xx, 408, 429; and a cleaning worker process that crashed (``timeout`` is
-#: also a page over NEWSCLEAN_PAGE_TIMEOUT in cleaning: the same name, retried the same way).
+#: DNS failures, 5xx, 408, 429; a robots.txt that answered 5xx or could not be fetched (every
+#: URL of the host refused for the run); and a cleaning worker process that crashed (``timeout``
+#: is also a page over NEWSCLEAN_PAGE_TIMEOUT in cleaning: the same name, retried the same way).
 NEWSCLEAN_RETRY_FAILED_REASONS = [
-    "timeout", "data_loss", "connection_refused", "dns", "http_5*", "http_408", "http_429",
+    "timeout", "data_loss", "connection_refused", "dns", "http_5*", "http_408", "http_429", "robots_unavailable",
     "DownloadFailedError", "ResponseNeverReceived", "ResponseFailed", "ConnectionLost", "ConnectionDone",
     "ConnectionAborted", "ConnectError", "TCPTimedOutError", "TunnelError", "worker_crashed",
 ]

@@ -1,8 +1,9 @@
-"""Politeness, checked in the server's own request log: robots.txt 5xx, Crawl-delay, Retry-After."""
+"""Politeness, checked in the server's own request log: robots.txt rules and 5xx, Crawl-delay, Retry-After."""
 from __future__ import annotations
 
 from crawler.demo.articles import ARTICLES
 from crawler.demo.build_site import article_path
+from crawler.ledger import SQLiteLedger
 from crawler.middlewares import retry_after_seconds
 from tests.crawler.conftest import run_crawl, write_sites_file
 
@@ -78,3 +79,20 @@ def test_per_domain_concurrency_is_enforced(tmp_path, serve):
     articles = [r for r in server.requests() if r["path"].endswith(".html")]
     assert len(articles) == len(ARTICLES)
     assert max_overlap(articles) == 2
+
+
+def test_every_request_waiting_for_robots_txt_obeys_it(tmp_path, serve):
+    """Articles re-enqueued from the ledger all wait for robots.txt at once; each must get its
+    rules (Scrapy 2.19 gives them to the first waiter only: the others were fetched)."""
+    rules = "User-agent: *\nDisallow: /kinh-te/\n"
+    server = serve(faults=[{"path": r"^/robots\.txt$", "status": 200, "body": rules, "delay": 0.3}])
+    paths = [article_path(a) for a in ARTICLES]
+    with SQLiteLedger(f"{tmp_path / 'out'}.state.sqlite") as ledger:   # pending from an earlier run
+        for path in paths:
+            ledger.mark_discovered(server.base + path, "demo")
+    sites = write_sites_file(tmp_path / "sites.toml", server.base)
+    run = run_crawl(["demo"], tmp_path / "out", {"NEWSCLEAN_SITES_FILE": str(sites)})
+    assert run.returncode == 0, run.stderr[-3000:]
+    fetched = set(server.paths()) - {"/robots.txt"}
+    assert fetched == {p for p in paths if not p.startswith("/kinh-te/")}
+    assert {p for p in paths if p.startswith("/kinh-te/")} and "robots=" in run.stdout

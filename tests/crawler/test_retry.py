@@ -145,3 +145,22 @@ def test_zero_attempts_turns_retrying_off(tmp_path, serve):
     crawl(tmp_path, server)  # the default again: the failure was transient, it is fetched
     assert requests_of(server, flaky, before) == [200]
     assert flaky in written_paths(tmp_path, server)
+
+
+def test_articles_refused_during_a_robots_txt_outage_are_fetched_by_the_next_run(tmp_path, serve):
+    """A robots.txt answering 5xx refuses the whole host for the run (RFC 9309); the articles
+    pending then fail as ``robots_unavailable``, an outage, not ``robots``, the site's will."""
+    server = serve([{"path": r"^/robots\.txt$", "status": 503, "times": 1 + RETRY_TIMES}])  # all of run 1
+    with SQLiteLedger(f"{tmp_path / 'out'}.state.sqlite") as ledger:  # discovered by an earlier run
+        for path in PATHS:
+            ledger.mark_discovered(server.base + path, "demo")
+    run = crawl(tmp_path, server)
+    assert not [p for p in server.paths() if p in PATHS]  # refused before any request
+    assert {row(tmp_path, server, p)["reason"] for p in PATHS} == {"robots_unavailable"}
+    assert f"failed={len(PATHS)} (robots_unavailable={len(PATHS)})" in run.stdout
+
+    before = len(server.requests())
+    run = crawl(tmp_path, server)
+    assert retried(run) == len(PATHS) and f"retried_failed={len(PATHS)}" in run.stdout
+    assert {p for p in server.paths()[before:] if p in PATHS} == set(PATHS)
+    assert written_paths(tmp_path, server) == set(PATHS)

@@ -7,6 +7,7 @@ SIGKILLed part-way loses nothing: the other one finishes everything.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -113,3 +114,24 @@ def test_a_worker_killed_part_way_loses_nothing(tmp_path, redis_url, site):
     assert pq.read_table(tmp_path / "out" / "worker-a").num_rows > 0  # a's committed rows count
     assert "orphaned URLs" in (tmp_path / "b.log").read_text()  # b took over what a held
     assert max_concurrency(server.requests()) <= PER_DOMAIN
+
+
+def test_a_transient_failure_is_fetched_again_by_the_next_distributed_run(tmp_path, redis_url):
+    """The Redis ledger sends transient failures back to pending when a worker starts, as the
+    SQLite ledger does (NEWSCLEAN_RETRY_FAILED_ATTEMPTS)."""
+    articles = synthetic_articles(20)
+    build_site(tmp_path / "site", articles)
+    flaky = article_path(articles[3])
+    server = DemoServer(tmp_path / "site", tmp_path / "requests.log",
+                        faults=[{"path": re.escape(flaky) + "$", "status": 503, "times": 2}])  # all of run 1
+    try:
+        for worker in ("a", "b"):   # one run after the other
+            run = start_worker(tmp_path, server, redis_url, worker, RETRY_TIMES="1", NEWSCLEAN_BACKOFF_BASE="0.05")
+            assert run.wait(120) == 0, (tmp_path / f"{worker}.log").read_text()[-3000:]
+            if worker == "a":
+                assert server.base + flaky not in rows_by_url(tmp_path / "out")
+        counts = rows_by_url(tmp_path / "out")
+        assert set(counts) == {server.base + article_path(a) for a in articles} and max(counts.values()) == 1
+        assert [r["status"] for r in server.requests() if r["path"] == flaky] == [503, 503, 200]
+    finally:
+        server.stop()
