@@ -68,12 +68,13 @@ def _burn(n: int) -> float:
 
 def parallel_ceiling(workers: int, n: int = 5_000_000, repeats: int = 3) -> float:
     """How much faster ``workers`` processes do CPU-bound work than one: the most a pool can gain
-    here (best of ``repeats`` for both, so that a moment of load elsewhere does not skew it)."""
+    here. One and all are timed in the same fresh worker processes (this process, with the
+    extractor loaded, runs the loop slower), best of ``repeats`` each."""
     import multiprocessing
 
-    one = min(_burn(n) for _ in range(repeats))
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
         pool.map(_burn, [1000] * workers)  # start the workers first
+        one = min(pool.apply(_burn, (n,)) for _ in range(repeats))
         together = float("inf")
         for _ in range(repeats):
             start = time.perf_counter()
