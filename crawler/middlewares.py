@@ -24,6 +24,8 @@ from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
 
+from crawler.targets import TargetPolicy, local_name, non_public
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.robotstxt import RobotParser
@@ -232,16 +234,6 @@ def _count_refused(crawler: Crawler, request: Request, reason: str) -> None:
     log.info("refused %s: %s", request.url, reason)
 
 
-def _non_public(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not ip.is_global
-
-
 class SafeTargetMiddleware:
     """Refuses, before any connection, requests to what a news crawler must never fetch:
 
@@ -253,17 +245,14 @@ class SafeTargetMiddleware:
       NEWSCLEAN_ALLOW_PRIVATE_HOSTS (host names as written in URLs, IPs or CIDR networks).
 
     Disabled with NEWSCLEAN_REFUSE_PRIVATE_ADDRESSES = False. Names are resolved once (cached);
-    a name that does not resolve is left to the downloader, which fails it as a DNS error.
+    a name that does not resolve is left to the downloader, which fails it as a DNS error. The
+    connection's own resolution is checked again by ``crawler.targets.PublicAddressResolver``
+    (DNS rebinding), with the same ``TargetPolicy``.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        settings = crawler.settings
-        self.refuse_private = settings.getbool("NEWSCLEAN_REFUSE_PRIVATE_ADDRESSES", True)
-        self.allowed_names: set[str] = set()
-        self.allowed_networks: list[ipaddress._BaseNetwork] = []
-        for entry in settings.getlist("NEWSCLEAN_ALLOW_PRIVATE_HOSTS"):
-            self._allow(entry)
+        self.policy = TargetPolicy.from_settings(crawler.settings)
         self._resolved: dict[str, bool] = {}
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
@@ -271,30 +260,12 @@ class SafeTargetMiddleware:
     def from_crawler(cls, crawler: Crawler) -> "SafeTargetMiddleware":
         return cls(crawler)
 
-    def _allow(self, entry: str) -> None:
-        entry = entry.strip().lower().strip("[]")
-        if not entry:
-            return
-        try:
-            self.allowed_networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError:
-            self.allowed_names.add(entry)
-
     def spider_opened(self, spider) -> None:
         for site in getattr(spider, "sites", ()):
             for domain in site.allowed_domains:
-                self._allow(domain)
+                self.policy.allow_list.allow(domain)
             for url in (*site.start_urls, *site.sitemaps, *site.feeds):
-                self._allow(urlsplit(url).hostname or "")
-
-    def allowed(self, host: str) -> bool:
-        if host in self.allowed_names:
-            return True
-        try:
-            ip = ipaddress.ip_address(host)
-        except ValueError:
-            return False
-        return any(ip in network for network in self.allowed_networks)
+                self.policy.allow_list.allow(urlsplit(url).hostname or "")
 
     async def process_request(self, request: Request) -> None:
         parts = urlsplit(request.url)
@@ -302,7 +273,7 @@ class SafeTargetMiddleware:
             _count_refused(self.crawler, request, "scheme")
             raise Refused("scheme", request.url)
         host = (parts.hostname or "").lower()
-        if not self.refuse_private or self.allowed(host):
+        if not self.policy.refuse_private or self.policy.allowed(host):
             return None
         if await self._is_private(host):
             _count_refused(self.crawler, request, "private_address")
@@ -310,7 +281,7 @@ class SafeTargetMiddleware:
         return None
 
     async def _is_private(self, host: str) -> bool:
-        if _non_public(host) or host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+        if non_public(host) or local_name(host):
             return True
         try:
             ipaddress.ip_address(host)
@@ -322,7 +293,7 @@ class SafeTargetMiddleware:
                 infos = await maybe_deferred_to_future(deferToThread(socket.getaddrinfo, host, None))
             except OSError:
                 return False
-            self._resolved[host] = any(_non_public(info[4][0]) for info in infos)
+            self._resolved[host] = any(non_public(info[4][0]) for info in infos)
         return self._resolved[host]
 
 

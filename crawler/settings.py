@@ -46,10 +46,13 @@ TELNETCONSOLE_ENABLED = False
 #: Scrapy 2.19's HTTP remote-control listener: no open ports on a crawler.
 REMOTE_CONTROL_ENABLED = False
 #: Private, loopback, link-local and reserved addresses (as IPs or names resolving to them) are
-#: refused before connecting (crawler.middlewares.SafeTargetMiddleware), except the hosts the
-#: configured sites name and these: host names as written in URLs, IPs or CIDR networks.
+#: refused before connecting (crawler.middlewares.SafeTargetMiddleware), and again when the
+#: connection resolves the name (crawler.targets.PublicAddressResolver: DNS rebinding), except
+#: the hosts the configured sites name and these: host names as written in URLs, IPs or CIDR
+#: networks.
 NEWSCLEAN_REFUSE_PRIVATE_ADDRESSES = True
 NEWSCLEAN_ALLOW_PRIVATE_HOSTS: list[str] = []
+TWISTED_DNS_RESOLVER = "crawler.targets.PublicAddressResolver"
 #: A partial body (Content-Length not reached, broken chunked encoding) is a failure, never cleaned.
 DOWNLOAD_FAIL_ON_DATALOSS = True
 
