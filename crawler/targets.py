@@ -11,6 +11,7 @@ name themselves and NEWSCLEAN_ALLOW_PRIVATE_HOSTS are allowed (``PROCESS_ALLOW_L
 from __future__ import annotations
 
 import ipaddress
+import logging
 from typing import TYPE_CHECKING
 
 from scrapy.resolver import CachingThreadedResolver
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from twisted.internet.base import ReactorBase
     from twisted.internet.defer import Deferred
+
+log = logging.getLogger(__name__)
 
 LOCAL_NAMES = ("localhost", "localhost.localdomain")
 
@@ -103,6 +106,16 @@ class PrivateAddressError(DNSLookupError):
     """A name resolved to an address the crawl must not connect to."""
 
 
+#: Names the resolver refused in this process. Twisted reports any failed lookup to the
+#: connection as "no results for hostname lookup", so a failure is told from a DNS error here.
+REFUSED_NAMES: set[str] = set()
+
+
+def refused_name(host: str | None) -> bool:
+    """Whether the resolver refused ``host``'s answer as private (see ``PublicAddressResolver``)."""
+    return bool(host) and host.lower() in REFUSED_NAMES
+
+
 class PublicAddressResolver(CachingThreadedResolver):
     """Scrapy's default resolver (cached, threaded, DNS_TIMEOUT) that fails a name whose answer
     is a private address the crawl's ``TargetPolicy`` does not allow: see the module docstring."""
@@ -124,5 +137,8 @@ class PublicAddressResolver(CachingThreadedResolver):
 
     def _checked(self, address: str, name: str) -> str:
         if self.policy.refuses(name, address):
+            if name.lower() not in REFUSED_NAMES:
+                REFUSED_NAMES.add(name.lower())
+                log.warning("not connecting to %s: it resolved to the private address %s", name, address)
             raise PrivateAddressError(f"{name} resolved to the private address {address}")
         return address

@@ -49,7 +49,7 @@ from crawler.extensions import ledger_of
 from crawler.items import PageItem
 from crawler.ledger import SQLiteLedger
 from crawler.sites import Site, resolve_sites
-from crawler.targets import PrivateAddressError
+from crawler.targets import refused_name
 
 ARTICLE_PRIORITY, INDEX_PRIORITY = 10, 20
 
@@ -209,9 +209,10 @@ def failure_reason(failure: Failure) -> str:
         return "data_loss"          # a body shorter than announced, or broken chunks: never cleaned
     if isinstance(exc, DownloadCancelledError):
         return "too_large"          # cancelled at DOWNLOAD_MAXSIZE
-    if isinstance(exc, PrivateAddressError) or isinstance(exc.__cause__, PrivateAddressError):
-        return "private_address"    # the connection's own DNS answer was private (rebinding)
     if isinstance(exc, (DNSLookupError, CannotResolveHostError)):
+        request = getattr(failure, "request", None)
+        if request is not None and refused_name(urlsplit(request.url).hostname):
+            return "private_address"    # the connection's own DNS answer was private (rebinding)
         return "dns"
     if isinstance(exc, (ConnectionRefusedError, DownloadConnectionRefusedError)):
         return "connection_refused"

@@ -69,3 +69,18 @@ def test_policy_allows_names_ips_and_networks_it_was_given():
     assert policy.refuses("rebound.example", "127.0.0.1")
     assert not policy.refuses("rebound.example", "93.184.216.34")
     assert not TargetPolicy(refuse_private=False).refuses("rebound.example", "127.0.0.1")
+
+
+def test_a_crawl_never_connects_to_a_private_answer_even_without_the_middleware(tmp_path, serve):
+    """With SafeTargetMiddleware off (nothing checked before sending), the connection's resolver
+    still refuses "localhost" (127.0.0.1): no request reaches the server, the failure is counted."""
+    from tests.crawler.conftest import run_crawl
+
+    server = serve()
+    url = server.base.replace("127.0.0.1", "localhost") + "/"
+    run = run_crawl([url], tmp_path / "out", {
+        "DOWNLOADER_MIDDLEWARES": json.dumps({"crawler.middlewares.SafeTargetMiddleware": None})})
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert server.requests() == []
+    assert "not connecting to localhost: it resolved to the private address 127.0.0.1" in run.stderr
+    assert "index_failed/private_address" in run.stderr  # counted as such, not as a DNS error
