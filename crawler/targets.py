@@ -5,8 +5,9 @@ is, or resolves to, a private, loopback, link-local or reserved address. But the
 resolves the name again, and a name can answer a public address the first time and 127.0.0.1
 or 169.254.169.254 (cloud metadata) the second ("DNS rebinding"). ``PublicAddressResolver``,
 Scrapy's default resolver with the same check on the answer the connection uses, closes that
-gap (TWISTED_DNS_RESOLVER). Both read one ``TargetPolicy`` per crawl: the hosts the configured sites
-name themselves and NEWSCLEAN_ALLOW_PRIVATE_HOSTS are allowed (``PROCESS_ALLOW_LIST``).
+gap (TWISTED_DNS_RESOLVER). Both apply a ``TargetPolicy`` over one allow list per process
+(``PROCESS_ALLOW_LIST``): the hosts the configured sites name themselves and
+NEWSCLEAN_ALLOW_PRIVATE_HOSTS.
 """
 from __future__ import annotations
 
