@@ -3,7 +3,7 @@
 lxml and trafilatura run C code and regexes that a signal cannot always interrupt, and a page
 can make them run for minutes, so the only reliable limit is a separate process that is killed.
 ``HtmlPool`` keeps ``workers`` long-lived processes; a page that overruns its time limit gets
-``Dropped("timeout")`` and only the worker that ran it is killed and replaced (no process per
+``Dropped("clean_timeout")`` and only the worker that ran it is killed and replaced (no process per
 page, none leaked: ``close()`` or the ``with`` block joins them all).
 
 Usage (the crawler's item pipeline, a batch job)::
@@ -162,7 +162,7 @@ class HtmlPool:
                     self._replace(i)
                 del busy[i]
             elif time.monotonic() >= worker.started + self.timeout:
-                results[worker.index] = Dropped("timeout", f"over {self.timeout:g} s")
+                results[worker.index] = Dropped("clean_timeout", f"over {self.timeout:g} s")
                 self._replace(i)
                 del busy[i]
 

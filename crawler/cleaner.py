@@ -4,7 +4,7 @@
 ``workers`` threads owns an ``HtmlPool(workers=1)``: a thread sends a page to its process and
 waits on the pipe (the GIL is free meanwhile), the event loop awaits the thread's future. The
 per-page time limit is HtmlPool's: an overrunning worker is killed and replaced, the page
-becomes ``Dropped("timeout")``. The workers also compute each Document's near-duplicate
+becomes ``Dropped("clean_timeout")``. The workers also compute each Document's near-duplicate
 signature (``Document.signature``), so the crawl process's ``Deduplicator`` only queries its index.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from cleaning.limits import HtmlPool
 log = logging.getLogger(__name__)
 
 #: Reasons that mean "the page could not be processed" rather than "no article in it".
-FAILURE_REASONS = frozenset({"timeout", "error", "worker_crashed"})
+FAILURE_REASONS = frozenset({"clean_timeout", "error", "worker_crashed"})
 
 
 class CleanerPool:

@@ -130,8 +130,8 @@ NEWSCLEAN_RETRY_FAILED_ATTEMPTS = 3
 #: Download errors Scrapy's RetryMiddleware itself retries within a run: timeouts, partial
 #: bodies, refused or dropped connections (named after their exception when not ``data_loss``),
 #: DNS failures, 5xx, 408, 429; a robots.txt that answered 5xx or could not be fetched (every
-#: URL of the host refused for the run); and a cleaning worker process that crashed (``timeout``
-#: is also a page over NEWSCLEAN_PAGE_TIMEOUT in cleaning: the same name, retried the same way).
+#: URL of the host refused for the run); and a cleaning worker process that crashed. A page over
+#: NEWSCLEAN_PAGE_TIMEOUT in cleaning (``clean_timeout``) would be as slow again: not retried.
 NEWSCLEAN_RETRY_FAILED_REASONS = [
     "timeout", "data_loss", "connection_refused", "dns", "http_5*", "http_408", "http_429", "robots_unavailable",
     "DownloadFailedError", "ResponseNeverReceived", "ResponseFailed", "ConnectionLost", "ConnectionDone",

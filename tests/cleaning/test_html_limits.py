@@ -19,7 +19,7 @@ def test_pool_results_timeout_and_no_leak():
         # A page that takes seconds against a limit of 0.3 s: no scheduling delay can blur it.
         slow_page = "<html><body>" + "".join(f"<div><p>Đoạn {i}: " + "chữ " * 60 + "</p></div>" for i in range(25_000))
         pool.timeout = 0.3
-        assert pool.process(slow_page.encode()) == Dropped("timeout", "over 0.3 s")
+        assert pool.process(slow_page.encode()) == Dropped("clean_timeout", "over 0.3 s")
         assert pool.replaced == 1
         pool.timeout = 30
         assert isinstance(pool.process(html), Document)  # the replacement worker serves
