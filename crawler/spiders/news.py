@@ -163,11 +163,6 @@ class LinkScanner:
         return url
 
 
-def scan_links(response: TextResponse, wanted: Callable[[str], bool] | None = None) -> list[str]:
-    """``LinkScanner(wanted)(response)`` for one page (no memo kept)."""
-    return LinkScanner(wanted)(response)
-
-
 @dataclass
 class SiteState:
     seen: set[str] = field(default_factory=set)  # URLs requested in this run

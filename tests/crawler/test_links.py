@@ -7,10 +7,15 @@ import pytest
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 
-from crawler.spiders.news import LinkScanner, scan_links
+from crawler.spiders.news import LinkScanner
 
 PAGES = sorted((Path(__file__).resolve().parents[1] / "cleaning" / "fixtures" / "pages").glob("*.html"))
 BASE = "http://127.0.0.1:8000/tin/"
+
+
+def scan_links(page: HtmlResponse, wanted=None) -> list[str]:
+    """A fresh scanner's links (no memo from earlier pages)."""
+    return LinkScanner(wanted)(page)
 
 
 def response(body: bytes, url: str = BASE + "bai-12345.html") -> HtmlResponse:
