@@ -4,10 +4,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cleaning.pagekind import PageSignals
 
 
 #: Document fields that are not Parquet columns.
-NOT_PERSISTED = frozenset({"flags", "signature"})
+NOT_PERSISTED = frozenset({"flags", "signature", "page"})
 
 
 @dataclass
@@ -35,6 +39,9 @@ class Document:
     # The near-duplicate MinHash signature, when the cleaning worker computed it
     # (``cleaning.dedup.signature``); not written to Parquet, not compared.
     signature: tuple | None = field(default=None, repr=False, compare=False)
+    # What an HTML page's markup says of its kind (``cleaning.pagekind.PageSignals``), for the
+    # crawler's article decision; None for text dumps. Not written to Parquet, not compared.
+    page: "PageSignals | None" = field(default=None, repr=False, compare=False)
 
     def to_row(self) -> dict:
         """The Parquet row: every schema column, nothing else."""

@@ -39,6 +39,7 @@ from cleaning.document import Document, Dropped, stable_id
 from cleaning.lexicon import fold
 from cleaning.metadata import PageMeta, extract_metadata
 from cleaning.normalize import normalize_line
+from cleaning.pagekind import page_signals
 from cleaning.pipeline import run_stages
 from cleaning.stages import FINAL_STAGES, registered_domain
 from cleaning.text import clean_lines
@@ -481,6 +482,7 @@ def process_html(html: str | bytes, url: str | None = None, source: str | None =
         return Dropped("no_article", "no HTML body")
     lexicon = load_html_lexicon()
     meta = extract_metadata(tree, url, lambda e: is_lead_element(e, lexicon), lexicon.naive_time_offsets)
+    signals = page_signals(tree, meta)
     etree.strip_elements(tree, *_STRIPPED_TAGS, with_tail=False)
     bylines = prune_clutter(tree, meta, lexicon)
     captions = convert_captions(tree, lexicon)
@@ -496,5 +498,5 @@ def process_html(html: str | bytes, url: str | None = None, source: str | None =
     doc = Document(id=stable_id(key), source=source or url or "<html>", url=meta.canonical or url,
                    domain=registered_domain(meta.canonical or url), title=article.title or meta.title,
                    author=article.author or _author(meta, bylines), published=meta.published,
-                   text="\n".join(article.paragraphs), flags=list(flags))
+                   text="\n".join(article.paragraphs), flags=list(flags), page=signals)
     return run_stages(doc, FINAL_STAGES)

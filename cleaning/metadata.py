@@ -50,6 +50,8 @@ class PageMeta:
     canonical: str | None = None
     site_name: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
+    structured_type: str | None = None  # the JSON-LD Article-like @type, lower-cased
+    article_body: str | None = None     # JSON-LD articleBody, when the page publishes it
 
 
 def clean_value(value: object) -> str | None:
@@ -310,4 +312,6 @@ def extract_metadata(tree: HtmlElement, url: str | None, is_lead: Callable[[Html
         canonical=canonical,
         site_name=clean_value(meta.get("og:site_name")),
         meta=meta,
+        structured_type=min(_types(article) & _ARTICLE_TYPES, default=None),
+        article_body=article.get("articleBody") if isinstance(article.get("articleBody"), str) else None,
     )
