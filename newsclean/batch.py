@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -26,11 +27,24 @@ def clean_file(item: InputFile, max_bytes: int = MAX_FILE_BYTES) -> Document | D
     return clean_data(data, item.kind, item.source)
 
 
+def printable_source(source: str) -> str:
+    """A file path as valid text. A name that is not UTF-8 (an old archive's Latin-1 or
+    Shift-JIS name) reaches Python with its bad bytes as lone surrogates (PEP 383), which no
+    UTF-8 writer accepts; those bytes are written as ``\\xNN`` escapes instead: the same
+    name always gives the same text (and id), and distinct names stay distinct."""
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(source).decode("utf-8", errors="backslashreplace")
+    return source
+
+
 def clean_data(data: bytes, kind: str, source: str) -> Document | Dropped:
     """The bytes of one input file (``kind`` "html" or "text") -> a Document, or Dropped.
 
     Shared by the single-process path and the datatrove steps, so both give the same rows.
     """
+    source = printable_source(source)
     if kind == "html":
         result = process_html(data, source=source)
     elif legacy := legacy_vietnamese(data):  # VNI/TCVN3 font encodings: unreadable as text
@@ -68,9 +82,11 @@ def clean_paths(
             try:
                 result = clean_file(item, max_bytes)
             except Exception as error:  # a bug on one input must not end the batch: count it
-                log.exception("failed on %s", item.path)
+                # One line per file; the traceback only with -vv (debug).
+                log.error("failed on %s: %s: %s", printable_source(str(item.path)), type(error).__name__, error,
+                          exc_info=log.isEnabledFor(logging.DEBUG))
                 result = Dropped("error", f"{type(error).__name__}: {error}")
-            outcomes.record(result, item.source)
+            outcomes.record(result, printable_source(item.source))
             if isinstance(result, Document):
                 writer.write(result)
     return outcomes

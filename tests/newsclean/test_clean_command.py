@@ -86,3 +86,37 @@ def test_a_second_run_into_the_same_dataset_needs_overwrite_and_then_replaces_it
     assert pq.read_table(out).num_rows == 3
     assert run("clean", str(SEEDS), "-o", str(out), "--no-progress", "--overwrite").exit_code == 0
     assert pq.read_table(out).num_rows == 3 and len(list(out.glob("*.parquet"))) == 1
+
+
+def test_file_names_that_are_not_utf8_are_cleaned_and_a_failure_is_one_log_line(tmp_path, caplog):
+    src = tmp_path / "in"
+    src.mkdir()
+    seed = (SEEDS / "003_77c53a837fafe3c1.txt").read_bytes()
+    latin1, sjis = os.fsdecode(b"caf\xe9.txt"), os.fsdecode("記事.txt".encode("shift_jis"))
+    (src / latin1).write_bytes(seed)
+    (src / sjis).write_bytes(seed)
+    result = run("clean", str(src), "-o", str(tmp_path / "out"), "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert "written=2" in result.output and "error" not in result.output
+    rows = pq.read_table(tmp_path / "out").to_pylist()
+    assert sorted(r["source"] for r in rows) == ["\\x8bL\\x8e\\x96.txt", "caf\\xe9.txt"]
+    assert len({r["id"] for r in rows}) == 2 and all(r["text"] for r in rows)
+
+
+def test_a_bug_on_one_file_is_one_log_line_not_a_traceback(tmp_path, caplog, monkeypatch):
+    import newsclean.batch
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / os.fsdecode(b"bad\xff.txt")).write_bytes((SEEDS / "003_77c53a837fafe3c1.txt").read_bytes())
+
+    def broken(*args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(newsclean.batch, "process_text", broken)
+    with caplog.at_level("WARNING"):
+        result = run("clean", str(src), "-o", str(tmp_path / "out"), "--no-progress")
+    assert result.exit_code == 0 and "error=1" in result.output
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and not errors[0].exc_info
+    assert "bad\\xff.txt: RuntimeError: boom" in errors[0].getMessage()
