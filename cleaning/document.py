@@ -34,6 +34,9 @@ class Document:
     fetched_at: datetime | None = None
     pipeline: str = ""
     duplicate_of: str | None = None
+    # A canonical link that points to another registered domain (the outlet that first published
+    # the article, a syndication partner): ``url`` is then the fetched page's own URL.
+    canonical_url: str | None = None
     # Notes a stage leaves for later stages or for counting; not written to Parquet.
     flags: list[str] = field(default_factory=list)
     # The near-duplicate MinHash signature, when the cleaning worker computed it

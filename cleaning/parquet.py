@@ -43,6 +43,7 @@ SCHEMA = pa.schema(
         pa.field("fetched_at", UTC_TIMESTAMP),
         pa.field("pipeline", pa.string(), nullable=False),
         pa.field("duplicate_of", pa.string()),
+        pa.field("canonical_url", pa.string()),
     ]
 )
 TMP_SUFFIX = ".tmp"

@@ -1,6 +1,7 @@
 """Parsing what discovery reads: sitemaps (indexes, news sitemaps, gzip), RSS/Atom feeds, dates."""
 from __future__ import annotations
 
+import html
 import re
 from io import BytesIO
 from datetime import datetime, timedelta, timezone
@@ -148,3 +149,38 @@ def gunzip_if_needed(body: bytes, max_size: int) -> bytes:
     from scrapy.utils.gz import gunzip
 
     return gunzip(body, max_size=max_size)
+
+
+_NEWS_NAMESPACE = b"google.com/schemas/sitemap-news"
+#: ``<link ... rel="alternate" ... type="application/rss+xml|atom+xml" ... href="...">`` in any attribute order.
+_LINK_TAG = re.compile(rb"<link\s[^>]*>", re.I)
+_ATTRIBUTE = re.compile(rb"""([a-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
+_FEED_TYPES = (b"application/rss+xml", b"application/atom+xml", b"application/rdf+xml")
+#: Feeds are announced in the head: only this much of a page is scanned.
+HEAD_BYTES = 128 * 1024
+
+
+def is_news_sitemap(body: bytes) -> bool:
+    """A news sitemap: its entries carry ``<news:news>`` (Google's sitemap-news namespace)."""
+    return _NEWS_NAMESPACE in body[:4096] and b":news>" in body[:65536]
+
+
+def announced_feeds(body: bytes, base_url: str) -> list[str]:
+    """The RSS/Atom feed URLs a page announces with ``<link rel="alternate" type="application/rss+xml">``
+    (absolute), found by a scan of its head, not a parse."""
+    from urllib.parse import urljoin
+
+    head = body[:HEAD_BYTES]
+    end = head.lower().find(b"</head>")
+    if end >= 0:
+        head = head[:end]
+    feeds = []
+    for tag in _LINK_TAG.findall(head):
+        attributes = {m.group(1).lower(): (m.group(2) or m.group(3) or m.group(4) or b"") for m in _ATTRIBUTE.finditer(tag)}
+        rel = attributes.get(b"rel", b"").lower().split()
+        if b"alternate" in rel and attributes.get(b"type", b"").lower().strip() in _FEED_TYPES and attributes.get(b"href"):
+            href = html.unescape(attributes[b"href"].decode("utf-8", "replace")).strip()
+            url = urljoin(base_url, href)
+            if url.startswith(("http://", "https://")) and url not in feeds:
+                feeds.append(url)
+    return feeds

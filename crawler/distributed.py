@@ -13,6 +13,7 @@ a dead worker's pending commit is settled by a live one (``RedisLedger.settle_de
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from scrapy import signals
@@ -159,6 +160,8 @@ def run_worker(targets: list[str], out: str | Path, url: str, overrides: dict | 
     overrides = dict(overrides or {})
     settings = crawl_settings({**redis_settings(url, prefix=overrides.pop("NEWSCLEAN_REDIS_PREFIX", prefix),
                                                 worker=overrides.get("NEWSCLEAN_WORKER_ID")), **overrides})
+    # The command line set up one log handler (newsclean.logs): Scrapy does not add its own.
+    settings.set("LOG_INSTALL_ROOT_HANDLER", not logging.getLogger().handlers, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(RedisNewsSpider)
     errors: list[str] = []
@@ -168,9 +171,9 @@ def run_worker(targets: list[str], out: str | Path, url: str, overrides: dict | 
     stats = crawler.stats.get_stats() if crawler.stats else {}
     reason = str(stats.get("finish_reason", "did not start"))
     for site, counts in sorted(site_counts(stats).items()):
-        print(format_site(site, counts))
+        print(format_site(site, counts), file=sys.stderr)
     print(f"crawl {reason}: {stats.get('item_scraped_count', 0)} articles cleaned, "
-          f"{stats.get('response_received_count', 0)} responses, output {out}", flush=True)
+          f"{stats.get('response_received_count', 0)} responses, output {out}", file=sys.stderr, flush=True)
     return 0 if not errors and reason == "finished" else 1
 
 

@@ -20,12 +20,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PREFIX = "newsclean/"
-MAIN_KEYS = ("discovered", "fetched", "written", "link_pages")
+#: ``discovered``/``fetched`` count article candidates; ``not_article`` those judged not articles
+#: (listing, category, tag pages: crawler.articles); ``link_pages`` pages fetched for links only.
+MAIN_KEYS = ("discovered", "fetched", "written", "not_article", "link_pages")
 #: Shown after MAIN_KEYS when not zero: rows cleaned and handed to the writer (``written`` counts
 #: them when their file commits, every NEWSCLEAN_MAX_ROWS_PER_FILE rows and at the end), failed
 #: URLs of earlier runs sent back to be fetched again, then incremental crawls and dedup.
 EXTRA_KEYS = ("cleaned", "retried_failed", "resumed", "unchanged", "revalidated", "not_modified", "gone",
-              "near_duplicates")
+              "duplicates", "near_duplicates", "feeds_announced")
 
 
 def site_counts(stats: Mapping[str, object]) -> dict[str, Counter[str]]:
@@ -43,8 +45,10 @@ def format_site(site: str, counts: Counter[str]) -> str:
     """``site: discovered=12 fetched=12 written=11 link_pages=3 skipped=1 (no_article=1) failed=0``."""
     parts = [f"{key}={counts.get(key, 0)}" for key in MAIN_KEYS]
     parts += [f"{key}={counts[key]}" for key in EXTRA_KEYS if counts.get(key)]
-    for group in ("skipped", "failed"):
+    for group in ("cut", "skipped", "failed"):
         reasons = {k.split("/", 1)[1]: v for k, v in counts.items() if k.startswith(group + "/")}
+        if group == "cut" and not reasons:
+            continue  # links not followed (traps, calendars): shown only when some were
         detail = " (" + ", ".join(f"{k}={v}" for k, v in sorted(reasons.items())) + ")" if reasons else ""
         parts.append(f"{group}={sum(reasons.values())}{detail}")
     return f"{site}: " + " ".join(parts)

@@ -150,6 +150,13 @@ CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS not_articles (
+    url TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    reason TEXT,
+    judged_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS not_articles_site ON not_articles (site);
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
     site TEXT,
@@ -232,6 +239,25 @@ class Ledger(ABC):
     def mark_gone(self, url: str) -> None:
         """404 / 410."""
         self._finish(url, "gone", None)
+
+    @abstractmethod
+    def mark_not_article(self, url: str, site: str, reason: str) -> None:
+        """A candidate whose page is not an article (a listing, category, tag page...): it leaves
+        the article states (no longer pending, never failed) and is remembered per site, so that
+        later runs fetch it only for its links, and learn its URL shape."""
+
+    @abstractmethod
+    def mark_duplicate(self, url: str, doc_id: str, content_hash: str) -> None:
+        """A second URL of an article already cleaned (same ``doc_id``): written with that row
+        (at once when its file is committed, else when it is), never written twice, not failed."""
+
+    @abstractmethod
+    def not_articles(self, site: str) -> list[str]:
+        """The URLs of ``site`` judged not to be articles."""
+
+    @abstractmethod
+    def written_urls(self, site: str) -> list[str]:
+        """The URLs of ``site`` written as articles (their shapes are learned as article shapes)."""
 
     @abstractmethod
     def _finish(self, url: str, state: str, reason: str | None) -> None:
@@ -543,6 +569,31 @@ class SQLiteLedger(Ledger):
             ).rowcount
         if not updated:
             raise KeyError(f"mark_{state} of an undiscovered URL: {url}")
+
+    def mark_not_article(self, url: str, site: str, reason: str) -> None:
+        with self._transaction(mark=True) as conn:
+            conn.execute("DELETE FROM urls WHERE url = ? AND state IN ('discovered', 'fetched', 'failed')", (url,))
+            conn.execute("INSERT OR REPLACE INTO not_articles (url, site, reason, judged_at) VALUES (?, ?, ?, ?)",
+                         (url, site, reason, _now()))
+
+    def mark_duplicate(self, url: str, doc_id: str, content_hash: str) -> None:
+        with self._transaction(mark=True) as conn:
+            written = conn.execute("SELECT file FROM urls WHERE doc_id = ? AND state = 'written' AND file IS NOT NULL"
+                                   " LIMIT 1", (doc_id,)).fetchone()
+            state, file = ("written", written["file"]) if written else ("fetched", None)
+            updated = conn.execute(
+                "UPDATE urls SET state = ?, reason = NULL, doc_id = ?, content_hash = ?, file = ?, fetched_at = ?,"
+                " written_at = CASE WHEN ? = 'written' THEN ? ELSE written_at END, attempts = attempts + 1,"
+                " failed_attempts = 0 WHERE url = ?",
+                (state, doc_id, content_hash, file, _now(), state, _now(), url)).rowcount
+        if not updated:
+            raise KeyError(f"mark_duplicate of an undiscovered URL: {url}")
+
+    def not_articles(self, site: str) -> list[str]:
+        return [row["url"] for row in self._query("SELECT url FROM not_articles WHERE site = ?", (site,))]
+
+    def written_urls(self, site: str) -> list[str]:
+        return [row["url"] for row in self._query("SELECT url FROM urls WHERE site = ? AND state = 'written'", (site,))]
 
     def retry_failed(self, site: str | None = None, reasons: Iterable[str] | None = None,
                      max_attempts: int | None = None) -> int:

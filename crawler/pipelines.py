@@ -21,6 +21,8 @@ from cleaning.dedup import Deduplicator
 from cleaning.document import Document, Dropped
 from cleaning.parquet import CommittedFile, DatasetWriter, documents_to_table, write_table_atomically
 from crawler import signals as nc_signals
+from crawler.articles import judge
+from crawler.canonical import settle_url
 from crawler.cleaner import FAILURE_REASONS, CleanerPool
 from crawler.extensions import CrawlLedger
 from crawler.items import PageItem
@@ -91,10 +93,15 @@ class CleanAndWritePipeline:
     async def process_item(self, item: PageItem) -> PageItem:
         assert self.pool is not None and self.writer is not None
         result = await self.pool.clean(item.body, item.url)
+        route = getattr(item, "route", "")
+        if route and (not isinstance(result, Dropped) or result.reason == "no_article"):
+            self._judged(item, result, route)
         if isinstance(result, Dropped):
             self._dropped(item, result)
-        if result.id in self.site_of:  # e.g. two URLs with the same canonical URL
-            self._dropped(item, Dropped("duplicate_id", result.url or ""))
+        settle_url(result, item.url, getattr(item, "allowed_domains", ()))
+        if result.id in self.site_of:  # a second URL of an article already cleaned in this run
+            self._duplicate(item, result)
+            return item
         result.fetched_at = item.fetched_at
         doc = self._deduplicated(item, result)
         if self.ledger is not None and not self._must_write(item, doc):
@@ -105,6 +112,28 @@ class CleanAndWritePipeline:
         count(self.crawler, item.site, "cleaned")  # a row in the writer; "written" once its file commits
         self.crawler.signals.send_catch_log(nc_signals.url_cleaned, url=item.url, site=item.site, doc_id=doc.id)
         return item
+
+    def _judged(self, item: PageItem, result: Document | Dropped, route: str) -> None:
+        """The article decision on a candidate (``crawler.articles.judge``); a page that is not
+        an article is counted ``not_article`` (not failed) and dropped quietly."""
+        verdict = judge(result, route)
+        spider = self.crawler.spider
+        if hasattr(spider, "page_judged"):
+            spider.page_judged(ledger_url(item), item.site, verdict.is_article)
+        if verdict.is_article:
+            return
+        count(self.crawler, item.site, "not_article")
+        log.debug("not an article (%s, found by %s): %s", verdict.reason, route, item.url)
+        if self.ledger is not None:
+            self.ledger.mark_not_article(ledger_url(item), item.site, verdict.reason)
+        raise DropItem(f"not an article: {item.url}", log_level="DEBUG")
+
+    def _duplicate(self, item: PageItem, doc: Document) -> None:
+        """Another URL of an article this run already has a row for: one row, counted ``duplicates``."""
+        count(self.crawler, item.site, "duplicates")
+        log.debug("duplicate %s of row %s", item.url, doc.id)
+        if self.ledger is not None:
+            self.ledger.mark_duplicate(ledger_url(item), doc.id, doc.content_hash)
 
     def _deduplicated(self, item: PageItem, doc: Document) -> Document:
         assert self.dedup is not None

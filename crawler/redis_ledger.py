@@ -279,6 +279,51 @@ class RedisLedger(Ledger):
 
         self._transaction(op, key)
 
+    def mark_not_article(self, url: str, site: str, reason: str) -> None:
+        key = self._url(url)
+
+        def op(pipe) -> None:
+            old = pipe.hget(key, "state")
+            pipe.multi()
+            if old in (*PENDING_STATES, "failed", None):
+                if old:
+                    pipe.srem(self._state_set(old), url)
+                pipe.delete(key)
+            pipe.hset(self._k("not_article", site), url, reason)
+
+        self._transaction(op, key)
+
+    def mark_duplicate(self, url: str, doc_id: str, content_hash: str) -> None:
+        key = self._url(url)
+        doc_key = self._k("doc", doc_id)
+
+        def op(pipe) -> None:
+            old = pipe.hget(key, "state")
+            written = [pipe.hmget(self._url(u), "state", "file") for u in pipe.smembers(doc_key)]
+            file = next((f for state, f in written if state == "written" and f), None)
+            pipe.multi()
+            if old is None:
+                raise KeyError(f"mark_duplicate of an undiscovered URL: {url}")
+            fields = {"reason": None, "doc_id": doc_id, "content_hash": content_hash, "fetched_at": time.time(),
+                      "writer": self.worker, "owner": self.worker, "failed_attempts": 0}
+            if file:
+                fields.update(file=file, written_at=time.time())
+            self._set_state(pipe, url, old, "written" if file else "fetched", fields)
+            pipe.sadd(doc_key, url)
+
+        self._transaction(op, key, doc_key)
+
+    def not_articles(self, site: str) -> list[str]:
+        return sorted(self.r.hkeys(self._k("not_article", site)))
+
+    def written_urls(self, site: str) -> list[str]:
+        urls = sorted(self.r.smembers(self._state_set("written")))
+        with self.r.pipeline(transaction=False) as pipe:
+            for url in urls:
+                pipe.hget(self._url(url), "site")
+            sites = pipe.execute()
+        return [url for url, owner in zip(urls, sites) if owner == site]
+
     def retry_failed(self, site: str | None = None, reasons: Iterable[str] | None = None,
                      max_attempts: int | None = None) -> int:
         """See ``Ledger.retry_failed``; one transaction per URL (workers may call it together:

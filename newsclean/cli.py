@@ -9,17 +9,23 @@ import click
 from cleaning.sources import MAX_FILE_BYTES
 from newsclean.batch import clean_paths, previous_outputs
 from newsclean.crawl_cmd import crawl, crawl_demo
+from newsclean.logs import setup_logging
 from newsclean.status_cmd import status
 
 log = logging.getLogger("newsclean")
 
 
 @click.group()
-@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
-def main(verbose: int) -> None:
+@click.option("-v", "--verbose", count=True, help="More log output (-v debug, -vv every library's debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Warnings and errors only.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool = False) -> None:
     """Turn news pages and text dumps into clean article text in Parquet."""
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    verbosity = -1 if quiet else verbose
+    ctx.obj = {"verbosity": verbosity}
+    # One handler on stderr: warnings by default here (``clean`` reports through its summary);
+    # ``crawl`` sets it again, INFO by default (its progress lines), with its own -v/-q/--log-file.
+    setup_logging(verbosity - 1 if verbosity >= 0 else -1)
 
 
 @main.command()

@@ -44,18 +44,31 @@ def crawl_settings(overrides: Mapping[str, str]):
     return settings
 
 
-def run_crawl(targets: Sequence[str], out: Path, overrides: Mapping[str, str] | None = None) -> int:
-    """Crawl ``targets`` (site names or start URLs) into ``out``; print a summary; exit code.
+def run_crawl(targets: Sequence[str], out: Path, overrides: Mapping[str, str] | None = None,
+              verbosity: int = 0, log_file: Path | None = None) -> int:
+    """Crawl ``targets`` (site names or start URLs) into ``out``; print a summary on stderr; exit code.
 
-    Starts the Twisted reactor, which cannot be restarted: once per process.
+    Logging: one handler (``newsclean.logs``; Scrapy's own is not installed), at the level ``verbosity`` says (-q -1, 0 INFO,
+    -v DEBUG) or ``-s LOG_LEVEL``; Scrapy's stats dump on the terminal only at DEBUG, always in
+    ``log_file`` (or ``-s LOG_FILE``). Starts the Twisted reactor, which cannot be restarted:
+    once per process.
     """
     from scrapy.crawler import CrawlerProcess
 
     from crawler.extensions import format_site, site_counts
     from crawler.sites import resolve_sites
     from crawler.spiders.news import NewsSpider
+    from newsclean.logs import setup_logging
 
-    settings = crawl_settings(overrides or {})
+    overrides = dict(overrides or {})
+    level = overrides.pop("LOG_LEVEL", "").upper()
+    if level:
+        verbosity = {"DEBUG": 1, "INFO": 0}.get(level, -1)
+    log_file = log_file or (Path(overrides.pop("LOG_FILE")) if overrides.get("LOG_FILE") else None)
+    setup_logging(verbosity, log_file)
+    settings = crawl_settings(overrides)
+    settings.set("LOG_LEVEL", "DEBUG" if (verbosity > 0 or log_file) else "INFO", priority="cmdline")
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # ours is the only handler
     try:
         resolve_sites(list(targets), settings.get("NEWSCLEAN_SITES_FILE") or None)
     except (ValueError, OSError) as error:
@@ -70,9 +83,9 @@ def run_crawl(targets: Sequence[str], out: Path, overrides: Mapping[str, str] | 
     stats = crawler.stats.get_stats() if crawler.stats else {}
     reason = str(stats.get("finish_reason", "did not start"))
     for site, counts in sorted(site_counts(stats).items()):
-        click.echo(format_site(site, counts))
+        click.echo(format_site(site, counts), err=True)
     click.echo(f"crawl {reason}: {stats.get('item_scraped_count', 0)} articles cleaned, "
-               f"{stats.get('response_received_count', 0)} responses, output {out}")
+               f"{stats.get('response_received_count', 0)} responses, output {out}", err=True)
     if reason == "shutdown":
         click.echo("crawl stopped before the end: run it again to resume", err=True)
     if errors or not reason.startswith(OK_FINISH_REASONS):
@@ -92,8 +105,14 @@ def run_crawl(targets: Sequence[str], out: Path, overrides: Mapping[str, str] | 
 @click.option("--redis", "redis_url", default=None, metavar="URL", envvar="NEWSCLEAN_REDIS_URL",
               help="Run as one worker of a distributed crawl sharing this Redis (frontier, seen-set, "
                    "ledger, per-domain politeness); start the same command on any number of machines.")
-def crawl(targets: tuple[str, ...], out: Path, state_path: Path | None, overrides: tuple[str, ...],
-          redis_url: str | None) -> None:
+@click.option("-v", "--verbose", count=True, help="More output: -v debug lines (Scrapy's too), -vv every library's.")
+@click.option("-q", "--quiet", is_flag=True, help="Warnings and errors only, and the summary.")
+@click.option("--log-file", type=click.Path(path_type=Path), default=None,
+              help="Also write every log line (DEBUG, Scrapy's stats dump included) to this file.")
+@click.pass_context
+def crawl(ctx: click.Context, targets: tuple[str, ...], out: Path, state_path: Path | None,
+          overrides: tuple[str, ...], redis_url: str | None, verbose: int = 0, quiet: bool = False,
+          log_file: Path | None = None) -> None:
     """Discover and fetch news articles, clean them, write them to Parquet.
 
     Each target is a site name from seeds/sites.toml (e.g. vnexpress, tuoitre, dantri) or a
@@ -109,13 +128,16 @@ def crawl(targets: tuple[str, ...], out: Path, state_path: Path | None, override
     committed, and the next run resumes.
     """
     settings = parse_overrides(overrides)
+    verbosity = -1 if quiet else verbose + (ctx.obj or {}).get("verbosity", 0)
     if redis_url:
         from crawler.distributed import run_worker
+        from newsclean.logs import setup_logging
 
+        setup_logging(verbosity, log_file)
         sys.exit(run_worker(list(targets), out, redis_url, settings))
     if state_path is not None:
         settings["NEWSCLEAN_STATE"] = str(state_path)
-    sys.exit(run_crawl(targets, out, settings))
+    sys.exit(run_crawl(targets, out, settings, verbosity, log_file))
 
 
 def crawl_demo(out: Path) -> int:

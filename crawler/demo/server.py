@@ -17,15 +17,20 @@ matching rule that still has ``times`` left (default: unlimited) wins. It can sl
 seconds, then answer ``status`` with ``headers`` and ``body`` instead of the file (no
 ``status``: the file is served normally, after the delay).
 
+A URL with a query (``/story.php?id=12``) is served from the file named with it
+(``story.php?id=12``) when there is one, as HTML; ``.xml.gz`` files (gzip sitemaps) are
+templated inside their compression. ``--host`` binds another loopback address (127.0.0.2...).
+
 Files are served with ``ETag`` (a hash of the body served) and ``Last-Modified`` (the file's
 mtime) and conditional GETs are answered ``304 Not Modified``: ``If-None-Match`` when given
 (it takes precedence), else ``If-Modified-Since``.
 
-    python -m crawler.demo.server ROOT [--port 0] [--log FILE] [--faults FILE]
+    python -m crawler.demo.server ROOT [--host 127.0.0.1] [--port 0] [--log FILE] [--faults FILE]
 """
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import logging
@@ -108,8 +113,9 @@ class DemoServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # the stdlib's 5 drops connections of a burst (clients retry after 1 s)
 
-    def __init__(self, root: Path, port: int, request_log: RequestLog, faults: FaultPlan) -> None:
-        super().__init__(("127.0.0.1", port), DemoHandler)
+    def __init__(self, root: Path, port: int, request_log: RequestLog, faults: FaultPlan,
+                 host: str = "127.0.0.1") -> None:
+        super().__init__((host, port), DemoHandler)
         self.root = root.resolve()
         self.request_log = request_log
         self.faults = faults
@@ -146,17 +152,26 @@ class DemoHandler(BaseHTTPRequestHandler):
         self._log(received, status)
 
     def _file_response(self) -> tuple[int, dict[str, str], bytes]:
-        path = self._resolve(urlsplit(self.path).path)
+        parts = urlsplit(self.path)
+        path = self._resolve(f"{parts.path}?{parts.query}") if parts.query else None
+        with_query = path is not None
+        path = path or self._resolve(parts.path)
         if path is None:
             return 404, {"Content-Type": "text/html; charset=utf-8"}, b"<html><body><h1>404</h1></body></html>"
         body = path.read_bytes()
-        if path.suffix in TEMPLATED:
-            host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_port}"
-            body = (body.replace(b"{{BASE}}", f"http://{host}".encode())
-                    .replace(b"{{PORT}}", str(self.server.server_port).encode()))
-        return 200, {"Content-Type": CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
+        if path.suffix in TEMPLATED or with_query:
+            body = self._templated(body)
+        elif path.name.endswith(".xml.gz"):
+            body = gzip.compress(self._templated(gzip.decompress(body)), mtime=0)
+        content_type = "text/html; charset=utf-8" if with_query else CONTENT_TYPES.get(path.suffix, "application/octet-stream")
+        return 200, {"Content-Type": content_type,
                      "ETag": f'"{hashlib.sha1(body).hexdigest()[:16]}"',
                      "Last-Modified": formatdate(int(path.stat().st_mtime), usegmt=True)}, body
+
+    def _templated(self, body: bytes) -> bytes:
+        host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_port}"
+        return (body.replace(b"{{BASE}}", f"http://{host}".encode())
+                .replace(b"{{PORT}}", str(self.server.server_port).encode()))
 
     def _conditional(self, status: int, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
         """(304, no body) when the client's copy is current, else ``status`` and ``body`` unchanged."""
@@ -194,12 +209,13 @@ class DemoHandler(BaseHTTPRequestHandler):
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path)
+    parser.add_argument("--host", default="127.0.0.1", help="a loopback address to listen on")
     parser.add_argument("--port", type=int, default=0, help="0 (default): an ephemeral port")
     parser.add_argument("--log", type=Path, help="request log file (JSON lines); default: stderr")
     parser.add_argument("--faults", type=Path, help="JSON list of fault rules")
     args = parser.parse_args(argv)
     stream = open(args.log, "a", encoding="utf-8") if args.log else sys.stderr  # noqa: SIM115
-    server = DemoServer(args.root, args.port, RequestLog(stream), FaultPlan.load(args.faults))
+    server = DemoServer(args.root, args.port, RequestLog(stream), FaultPlan.load(args.faults), args.host)
     print(server.server_port, flush=True)
     try:
         server.serve_forever()

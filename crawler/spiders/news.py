@@ -44,12 +44,22 @@ from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
 from crawler import signals as nc_signals
-from crawler.discovery import document_kind, gunzip_if_needed, parse_feed, parse_since, parse_sitemap
+from crawler.articles import UrlShapes
+from crawler.discovery import (
+    announced_feeds,
+    document_kind,
+    gunzip_if_needed,
+    is_news_sitemap,
+    parse_feed,
+    parse_since,
+    parse_sitemap,
+)
 from crawler.extensions import ledger_of
 from crawler.items import PageItem
 from crawler.ledger import SQLiteLedger
 from crawler.sites import Site, resolve_sites
 from crawler.targets import refused_name
+from crawler.traps import clean_url, is_calendar, trap_reason
 
 ARTICLE_PRIORITY, INDEX_PRIORITY = 10, 20
 
@@ -165,9 +175,13 @@ class LinkScanner:
 
 @dataclass
 class SiteState:
-    seen: set[str] = field(default_factory=set)  # URLs requested in this run
+    seen: dict[str, int] = field(default_factory=dict)  # URLs requested in this run -> fewest hops
     unchanged: set[str] = field(default_factory=set)  # written articles a sitemap/feed date says are current
     answered: set[str] = field(default_factory=set)  # articles fetched in this run (ledger keys)
+    not_articles: set[str] = field(default_factory=set)  # URLs judged not articles (this run or earlier)
+    shapes: UrlShapes = field(default_factory=UrlShapes)  # URL shapes of its articles and other pages
+    feeds: set[str] = field(default_factory=set)  # feeds requested (given, or announced by pages)
+    calendar_pages: int = 0
     scheduled: int = 0
 
 
@@ -179,6 +193,8 @@ class ArticlePage(PageItem):
     ledger_url: str = ""
     etag: str | None = None
     last_modified: str | None = None
+    route: str = ""  # how the candidate was found (crawler.articles.ROUTES): the prior of the article decision
+    allowed_domains: tuple[str, ...] = ()  # the site's domains: a canonical URL on them is the row's url
 
 
 def header(response: Response, name: str) -> str | None:
@@ -249,6 +265,7 @@ class NewsSpider(Spider):
         self.follow_depth = settings.getint("NEWSCLEAN_FOLLOW_DEPTH")
         self.follow_article_links = settings.getbool("NEWSCLEAN_FOLLOW_ARTICLE_LINKS", True)
         self.max_pages = settings.getint("NEWSCLEAN_MAX_PAGES_PER_SITE")
+        self.max_calendar_pages = settings.getint("NEWSCLEAN_MAX_CALENDAR_PAGES", 20)
         self.since = parse_since(settings.get("NEWSCLEAN_SINCE"))
         self.max_size = settings.getint("DOWNLOAD_MAXSIZE")
         self.obey_robots = settings.getbool("ROBOTSTXT_OBEY")
@@ -266,11 +283,31 @@ class NewsSpider(Spider):
     async def start(self) -> AsyncIterator[Request]:
         self.ledger = ledger_of(self.crawler)
         for site in self.sites:
+            self.learn_shapes(site)
+        for site in self.sites:
             for request in self.pending_requests(site):
                 yield request
         for site in self.sites:
             for request in self.site_start_requests(site):
                 yield request
+
+    def learn_shapes(self, site: Site) -> None:
+        """What earlier runs judged (the ledger's written articles and not-articles): URL shapes."""
+        if self.ledger is None:
+            return
+        state = self.site_state[site.name]
+        state.not_articles.update(self.ledger.not_articles(site.name))
+        state.shapes.learn(self.ledger.written_urls(site.name), is_article=True)
+        state.shapes.learn(state.not_articles, is_article=False)
+
+    def page_judged(self, url: str, site: str, is_article: bool) -> None:
+        """The pipeline's article decision on a candidate: learned for the rest of the run."""
+        state = self.site_state.get(site)
+        if state is None:
+            return
+        state.shapes.learn([url], is_article)
+        if not is_article:
+            state.not_articles.add(url)
 
     def pending_requests(self, site: Site) -> Iterator[Request]:
         """Every article the ledger holds as discovered but not finished (dont_filter: whatever
@@ -279,18 +316,20 @@ class NewsSpider(Spider):
             return
         state = self.site_state[site.name]
         for url in self.ledger.pending(site.name):
-            state.seen.add(url)
+            state.seen[url] = 0
             state.scheduled += 1
             self.count(site, "resumed")
-            yield self.article_request(site, url, "pending", hops=0, dont_filter=True)
+            yield self.article_request(site, url, self.candidate_route(site, url, "link") or "link", hops=0,
+                                       dont_filter=True)
 
     def site_start_requests(self, site: Site) -> Iterator[Request]:
         for url in site.sitemaps:
             yield self.index_request(site, url, self.parse_sitemap)
         for url in site.feeds:
+            self.site_state[site.name].feeds.add(url)
             yield self.index_request(site, url, self.parse_feed)
         for url in site.start_urls:
-            self.site_state[site.name].seen.add(urldefrag(url)[0])
+            self.site_state[site.name].seen[urldefrag(url)[0]] = 0
             yield self.index_request(site, url, self.parse_start)
         if site.sitemaps_from_robots and not (self.obey_robots and self._has_start_request(site)):
             # When robots.txt is obeyed, its Sitemap: lines come with the robots_parsed signal
@@ -343,14 +382,17 @@ class NewsSpider(Spider):
             return self.parse_feed(response)
         site = self.site_of(response)
         response.meta["article"] = site.is_article(response.url)
+        response.meta["route"] = "pattern"
         if response.meta["article"] and self.ledger is not None:
             self.ledger.mark_discovered(discovered_url(response), site.name)
         return self.parse_page(response)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         site = self.site_of(response)
-        kind, entries = parse_sitemap(gunzip_if_needed(response.body, self.max_size))
-        self.count(site, f"sitemaps/{kind or 'unreadable'}")
+        body = gunzip_if_needed(response.body, self.max_size)
+        kind, entries = parse_sitemap(body)
+        route = "news_sitemap" if kind == "urlset" and is_news_sitemap(body) else "sitemap"
+        self.count(site, f"sitemaps/{'news' if route == 'news_sitemap' else kind or 'unreadable'}")
         pages = []
         for url, when in entries:
             if self.since and when and when < self.since:
@@ -360,7 +402,7 @@ class NewsSpider(Spider):
                 yield self.index_request(site, url, self.parse_sitemap)
             else:
                 pages.append((url, when))
-        yield from self.page_requests(site, pages, "sitemap", hops=0)
+        yield from self.page_requests(site, pages, route, hops=0)
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         site = self.site_of(response)
@@ -374,32 +416,48 @@ class NewsSpider(Spider):
         yield from self.page_requests(site, pages, "feed", hops=0)
 
     def parse_page(self, response: Response) -> Iterator[Any]:
+        """A fetched page: a candidate goes to the pipeline (which decides whether it is an
+        article), any page gives its links while hops are left, and the feeds it announces."""
         site = self.site_of(response)
         hops = response.meta.get("hops", 0)
-        is_article = response.meta.get("article", False) and site.in_domain(response.url)
+        is_candidate = response.meta.get("article", False) and site.in_domain(response.url)
         self.crawler.signals.send_catch_log(nc_signals.url_fetched, url=response.url, site=site.name,
                                             status=response.status, headers=response.headers)
-        if is_article and self.ledger is not None and not self.first_answer(site, response):
+        if is_candidate and self.ledger is not None and not self.first_answer(site, response):
             return
         if response.status == 304:
             self.not_modified(site, response)
             return
-        if is_article:
+        if is_candidate:
             self.count(site, "fetched")
             yield ArticlePage(url=response.url, site=site.name, body=response.body,
                               fetched_at=datetime.now(timezone.utc), status=response.status,
                               ledger_url=discovered_url(response), etag=header(response, "ETag"),
-                              last_modified=header(response, "Last-Modified"))
+                              last_modified=header(response, "Last-Modified"),
+                              route=response.meta.get("route") or "link", allowed_domains=site.allowed_domains)
         else:
             self.count(site, "link_pages")
-        if site.follow_links and hops < self.follow_depth and isinstance(response, TextResponse):
-            if not is_article:  # start and listing pages: few, parsed in full
+        if not isinstance(response, TextResponse):
+            return
+        yield from self.feed_requests(site, response)
+        if site.follow_links and hops < self.follow_depth:
+            if not is_candidate:  # start and listing pages: few, parsed in full
                 links = [(link.url, None) for link in self.link_extractors[site.name].extract_links(response)]
             elif self.follow_article_links:  # ~300 links on every article page: a cheap scan
                 links = [(url, None) for url in self.link_scanners[site.name](response) if site.in_domain(url)]
             else:
                 links = []
             yield from self.page_requests(site, links, "link", hops=hops + 1)
+
+    def feed_requests(self, site: Site, response: TextResponse) -> Iterator[Request]:
+        """The RSS/Atom feeds a page announces (``<link rel="alternate" type="application/rss+xml">``),
+        each requested once per run."""
+        state = self.site_state[site.name]
+        for url in announced_feeds(response.body, response.url):
+            if url not in state.feeds and site.in_domain(url):
+                state.feeds.add(url)
+                self.count(site, "feeds_announced")
+                yield self.index_request(site, url, self.parse_feed)
 
     def first_answer(self, site: Site, response: Response) -> bool:
         """False for an article already fetched in this run: a request JOBDIR kept from a stopped
@@ -423,31 +481,51 @@ class NewsSpider(Spider):
     def page_requests(self, site: Site, pages: list[tuple[str, datetime | None]], route: str, *,
                       hops: int) -> list[Request]:
         """The requests for pages found by ``route`` (with their sitemap/feed date, if any): not
-        those out of bounds, seen, over the limit, or articles the ledger says are current.
+        those out of bounds, seen, traps, over the limits, or articles the ledger says are current.
+
+        Every page is an article candidate (cleaned, then judged by the pipeline), except those
+        known not to be one: judged so before, or of a URL shape only non-articles had
+        (``UrlShapes``). Those are fetched only for their links, while hops are left.
 
         A list, not a generator: Scrapy consumes callback output lazily, so a generator would
         leave URLs unmarked in ``seen`` while a second sitemap listing the same URLs (a news
         sitemap beside the full one) is read, and they would be discovered twice."""
         state = self.site_state[site.name]
-        wanted: dict[str, datetime | None] = {}
+        can_follow = site.follow_links and hops < self.follow_depth
+        wanted: dict[str, tuple[datetime | None, str | None]] = {}   # url -> (lastmod, candidate route or None)
+        refollow: list[str] = []
         for url, lastmod in pages:
-            url = urldefrag(url)[0]
-            if not site.wants(url) or url in state.seen or url in wanted:
+            url = clean_url(urldefrag(url)[0])
+            if not site.wants(url) or url in wanted:
                 continue
-            if not site.is_article(url) and (not site.follow_links or hops >= self.follow_depth):
+            if url in state.seen:
+                if can_follow and state.seen[url] >= self.follow_depth:
+                    refollow.append(url)  # first reached too deep to follow its links: now it can be
+                continue
+            trap = trap_reason(url)
+            if trap:
+                self.count(site, f"cut/{trap}")
+                continue
+            candidate = self.candidate_route(site, url, route)
+            if candidate is None and not can_follow:
                 continue  # a link page is only worth fetching for links we would follow
-            wanted[url] = lastmod
+            if route == "link" and is_calendar(url):
+                if state.calendar_pages >= self.max_calendar_pages:
+                    self.count(site, "cut/calendar")
+                    continue
+                state.calendar_pages += 1
+            wanted[url] = (lastmod, candidate)
         to_fetch = self.ledger_filter(site, wanted)
         requests = []
-        for url, lastmod in wanted.items():
+        for url, (lastmod, candidate) in wanted.items():
             if url not in to_fetch:
                 continue
             if state.scheduled >= self.max_pages:
                 self.count(site, "skipped/page_limit")
                 continue
-            state.seen.add(url)
+            state.seen[url] = hops
             state.scheduled += 1
-            if not site.is_article(url):
+            if candidate is None:
                 requests.append(Request(url, callback=self.parse_page, errback=self.page_failed, priority=0,
                                         meta={"site": site.name, "hops": hops, "article": False, "route": route}))
                 continue
@@ -455,23 +533,46 @@ class NewsSpider(Spider):
             self.count(site, f"discovered_by/{route}")
             self.crawler.signals.send_catch_log(nc_signals.url_discovered, url=url, site=site.name, route=route,
                                                 lastmod=lastmod.isoformat() if lastmod else None)
-            requests.append(self.article_request(site, url, route, hops=hops))
+            requests.append(self.article_request(site, url, candidate, hops=hops))
+        for url in refollow:  # fetched again for its links only (the article decision is made once)
+            state.seen[url] = hops
+            self.count(site, "refollowed")
+            requests.append(Request(url, callback=self.parse_page, errback=self.page_failed, priority=0,
+                                    dont_filter=True, meta={"site": site.name, "hops": hops, "article": False,
+                                                            "route": route}))
         return requests
 
-    def ledger_filter(self, site: Site, wanted: dict[str, datetime | None]) -> set[str]:
-        """The URLs of ``wanted`` to request: link pages, and the articles the ledger says need
+    def candidate_route(self, site: Site, url: str, route: str) -> str | None:
+        """The route a candidate is judged with (its prior), or None for a page fetched for its
+        links only: judged not an article before, or of a shape only non-articles had."""
+        state = self.site_state[site.name]
+        if route in ("news_sitemap", "feed"):
+            return route
+        if url in state.not_articles:
+            return None
+        if site.is_article(url):
+            return "pattern"
+        shape = state.shapes.kind(url)
+        if shape == "article":
+            return "pattern"
+        if shape == "other":
+            return None
+        return route
+
+    def ledger_filter(self, site: Site, wanted: dict[str, tuple[datetime | None, str | None]]) -> set[str]:
+        """The URLs of ``wanted`` to request: link pages, and the candidates the ledger says need
         fetching (new, pending, or a newer date), or revalidating (written, no date given)."""
-        articles = [url for url in wanted if site.is_article(url)]
+        articles = [url for url, (_, candidate) in wanted.items() if candidate is not None]
         if self.ledger is None or not articles:
             return set(wanted)
         state = self.site_state[site.name]
-        entries = [(url, site.name, wanted[url].isoformat() if wanted[url] else None) for url in articles]
+        entries = [(url, site.name, wanted[url][0].isoformat() if wanted[url][0] else None) for url in articles]
         needed = set(self.ledger.discover_many(entries))
-        keep = {url for url in wanted if not site.is_article(url)} | needed
+        keep = {url for url, (_, candidate) in wanted.items() if candidate is None} | needed
         for url in articles:
             if url in needed or url in state.unchanged:
                 continue
-            if wanted[url] is not None:
+            if wanted[url][0] is not None:
                 state.unchanged.add(url)  # its date says the row written is current
                 self.count(site, "unchanged")
             elif self.ledger.conditional_headers(url):

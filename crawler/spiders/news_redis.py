@@ -63,10 +63,11 @@ class RedisNewsSpider(RedisMixin, NewsSpider):
             return
         state = self.site_state[site.name]
         for url in ledger.claim_orphans(site.name):
-            state.seen.add(url)
+            state.seen[url] = 0
             state.scheduled += 1
             self.count(site, "resumed")
-            yield self.article_request(site, url, "pending", hops=0, dont_filter=True)
+            yield self.article_request(site, url, self.candidate_route(site, url, "link") or "link", hops=0,
+                                       dont_filter=True)
 
     def reap(self) -> int:
         """Settle dead workers' commits and re-enqueue their orphaned URLs; return how many URLs."""

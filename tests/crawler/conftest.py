@@ -26,16 +26,16 @@ FAST = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0", "NEWSCLEAN_CLEAN
 class DemoServer:
     """crawler/demo/server.py serving ``root``; its request log is the ground truth of what was fetched."""
 
-    def __init__(self, root: Path, log: Path, faults: list[dict] | None = None) -> None:
+    def __init__(self, root: Path, log: Path, faults: list[dict] | None = None, host: str = "127.0.0.1") -> None:
         self.root, self.log = root, log
-        command = [sys.executable, "-m", "crawler.demo.server", str(root), "--log", str(log)]
+        command = [sys.executable, "-m", "crawler.demo.server", str(root), "--log", str(log), "--host", host]
         if faults:
             faults_file = log.with_suffix(".faults.json")
             faults_file.write_text(json.dumps(faults), encoding="utf-8")
             command += ["--faults", str(faults_file)]
         self.process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
         self.port = int(self.process.stdout.readline())
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = f"http://{host}:{self.port}"
 
     def requests(self) -> list[dict]:
         if not self.log.exists():
@@ -83,6 +83,12 @@ class CrawlRun:
     def rows(self) -> list[dict]:
         return pq.read_table(self.out).to_pylist()
 
+    @property
+    def log(self) -> str:
+        """Every log line of the crawl (DEBUG and Scrapy's stats dump included): its --log-file."""
+        path = self.out.with_name(self.out.name + ".log")
+        return path.read_text(encoding="utf-8") if path.exists() else self.stderr
+
 
 def write_sites_file(path: Path, base: str, **site: object) -> Path:
     """A sites.toml with one site ``demo`` on the test server; keys as in seeds/sites.toml."""
@@ -108,8 +114,10 @@ def run_crawl(targets: list[str], out: Path, settings: dict[str, str] | None = N
         command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "site=" + ",".join(targets),
                    "-a", f"out={out}"]
     else:
-        command = [sys.executable, "-m", "newsclean.crawl_cmd", *targets, "-o", str(out)]
+        command = [sys.executable, "-m", "newsclean.crawl_cmd", *targets, "-o", str(out),
+                   "--log-file", f"{out}.log"]
     for name, value in merged.items():
         command += ["-s", f"{name}={value}"]
+    Path(f"{out}.log").unlink(missing_ok=True)  # this run's log only (a log file is appended to)
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout)
     return CrawlRun(done.returncode, done.stdout, done.stderr, out)

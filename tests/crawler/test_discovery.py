@@ -61,7 +61,7 @@ def test_news_sitemap_lastmod_window(tmp_path, serve):
     run = crawl_site(tmp_path, server, {"NEWSCLEAN_SINCE": since}, sitemaps=["{BASE}/news-sitemap.xml"])
     assert fetched_articles(server) == expected  # older entries are never requested
     assert written_paths(run, server) == expected
-    assert f"skipped={len(ARTICLES) - len(expected)} (older_than_window={len(ARTICLES) - len(expected)})" in run.stdout
+    assert f"skipped={len(ARTICLES) - len(expected)} (older_than_window={len(ARTICLES) - len(expected)})" in run.stderr
 
 
 def test_rss_feed_with_scrapy_crawl(tmp_path, serve):
@@ -79,12 +79,18 @@ def test_atom_feed(tmp_path, serve):
 
 def test_link_following_is_bounded_by_depth(tmp_path, serve):
     server = serve()
-    crawl_site(tmp_path, server, {"NEWSCLEAN_FOLLOW_DEPTH": "1"}, start_urls=["{BASE}/"], follow_links=True)
-    paths = set(server.paths())
-    # Depth 1: the home page's links are fetched if they are articles; the category pages
-    # (hops 1) would only be fetched to follow their links (hops 2), so they are not.
+    run = crawl_site(tmp_path, server, {"NEWSCLEAN_FOLLOW_DEPTH": "1"}, start_urls=["{BASE}/"],
+                     follow_links=True, sitemaps_from_robots=False)
+    # Depth 1: every link of the home page (hops 1) is a candidate, fetched once and judged;
+    # the category pages are not articles (counted, never written) and their links (hops 2)
+    # are not followed: their second pages are never requested.
     assert fetched_articles(server) == ALL_ARTICLES
-    assert not paths & {"/thoi-su.html", "/kinh-te.html", "/the-thao.html"}
+    assert written_paths(run, server) == ALL_ARTICLES
+    paths = server.paths()
+    for category in ("/thoi-su.html", "/kinh-te.html", "/the-thao.html"):
+        assert paths.count(category) == 1
+    assert not any("trang-2" in path or "page=" in path for path in paths)
+    assert re.search(r"not_article=[1-9]", run.stderr)
 
 
 def test_page_limit(tmp_path, serve):
@@ -92,7 +98,7 @@ def test_page_limit(tmp_path, serve):
     run = crawl_site(tmp_path, server, {"NEWSCLEAN_MAX_PAGES_PER_SITE": "5"}, feeds=["{BASE}/rss.xml"])
     assert len(fetched_articles(server)) == 5
     assert len(run.rows()) == 5
-    assert "page_limit=7" in run.stdout
+    assert "page_limit=7" in run.stderr
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +122,11 @@ def test_start_url_finds_articles_and_writes_only_articles(start_url_crawl):
     paths = set(server.paths())
     assert NON_ARTICLE_PAGES <= paths  # fetched for their links...
     assert written_paths(run, server) == ALL_ARTICLES  # ...never written
-    # 13 discovered: the 12 articles and /admin/bai-nhap-109998.html, which robots.txt refuses.
-    assert f"{server.base.removeprefix('http://')}: discovered=13 fetched=12 written=12" in run.stdout
+    # Every page is a candidate: the 12 articles are written, the home and category pages
+    # judged not articles; /admin/bai-nhap-109998.html is refused by robots.txt.
+    summary = re.search(r"discovered=(\d+) fetched=(\d+) written=12 not_article=(\d+)", run.stderr)
+    assert summary, run.stderr
+    assert int(summary.group(3)) >= 3 and "robots=1" in run.stderr
 
 
 def test_disallowed_and_offsite_urls_are_never_requested(start_url_crawl):
@@ -126,7 +135,7 @@ def test_disallowed_and_offsite_urls_are_never_requested(start_url_crawl):
     assert requests, "the server saw no request"
     assert not [r for r in requests if r["path"].startswith(("/admin/", "/tim-kiem"))]
     assert {r["host"] for r in requests} == {server.base.removeprefix("http://")}  # never localhost:PORT
-    assert "robots=1" in run.stdout  # /admin/bai-nhap-109998.html, an article URL, refused by robots.txt
+    assert "robots=1" in run.stderr  # /admin/bai-nhap-109998.html, an article URL, refused by robots.txt
     assert all(r["user-agent"].startswith("newsclean/") for r in requests)
 
 
@@ -175,4 +184,4 @@ def test_progress_shows_rows_cleaned_before_their_file_commits(tmp_path, serve):
                      sitemaps=["{BASE}/sitemap.xml"])
     progress = re.findall(r"progress \S+ discovered=\d+ fetched=\d+ written=(\d+) .*?cleaned=(\d+)", run.stderr)
     assert any(int(written) == 0 and int(cleaned) > 0 for written, cleaned in progress), run.stderr[-3000:]
-    assert "written=12 link_pages=0 cleaned=12" in run.stdout
+    assert re.search(r"written=12 not_article=\d+ link_pages=\d+ cleaned=12", run.stderr)

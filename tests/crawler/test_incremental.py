@@ -80,7 +80,7 @@ def test_unchanged_sitemap_means_no_article_fetched_and_newer_lastmod_one_new_ro
     before = len(server.requests())
     run = crawl(tmp_path, server, **sitemap_site)
     assert article_requests(server, before) == []  # the sitemap's lastmod says nothing changed
-    assert "unchanged=12" in run.stdout and "written=0" in run.stdout
+    assert "unchanged=12" in run.stderr and "written=0" in run.stderr
 
     # The site edits one article and says so in its sitemap.
     edit_article(site_dir, CHANGED_SENTENCE, NEW_SENTENCE)
@@ -93,7 +93,7 @@ def test_unchanged_sitemap_means_no_article_fetched_and_newer_lastmod_one_new_ro
     fetched = article_requests(server, before)
     assert [(r["path"], r["status"]) for r in fetched] == [(article_path(CHANGED), 200)]
     assert fetched[0].get("if-none-match")  # asked conditionally, and the page had changed
-    assert "written=1" in run.stdout
+    assert "written=1" in run.stderr
 
     rows = assert_consistent(tmp_path, server)  # still one row per article: the old one superseded
     changed = rows[article_path(CHANGED)][0]
@@ -115,7 +115,7 @@ def test_articles_found_without_dates_are_revalidated_with_conditional_gets(tmp_
     assert {r["path"] for r in revalidated} == ALL_ARTICLES
     assert {r["status"] for r in revalidated} == {304}
     assert all(r.get("if-none-match") and r.get("if-modified-since") for r in revalidated)
-    assert "not_modified=12" in run.stdout and "written=0" in run.stdout
+    assert "not_modified=12" in run.stderr and "written=0" in run.stderr
 
     # Markup around the article changes (new ETag), its text does not: fetched, no new row.
     edit_article(site_dir, "Gửi bình luận", "Gửi ý kiến")
@@ -123,12 +123,12 @@ def test_articles_found_without_dates_are_revalidated_with_conditional_gets(tmp_
     run = crawl(tmp_path, server, **linked_site)
     assert [(r["path"], r["status"]) for r in article_requests(server, before) if r["status"] != 304] == [
         (article_path(CHANGED), 200)]
-    assert "written=0" in run.stdout and "unchanged=1" in run.stdout
+    assert "written=0" in run.stderr and "unchanged=1" in run.stderr
 
     # Now its text changes: one new row, replacing the old one.
     edit_article(site_dir, CHANGED_SENTENCE, NEW_SENTENCE)
     run = crawl(tmp_path, server, **linked_site)
-    assert "written=1" in run.stdout and "not_modified=11" in run.stdout
+    assert "written=1" in run.stderr and "not_modified=11" in run.stderr
     rows = assert_consistent(tmp_path, server)
     assert NEW_SENTENCE in rows[article_path(CHANGED)][0]["text"]
 
@@ -155,7 +155,7 @@ def test_near_and_exact_duplicates_across_runs(tmp_path, site_dir, serve):
     assert near["duplicate_of"] == original[article_path(CHANGED)][0]["id"]
     assert near["author"] == "Thanh Tùng"
     assert article_path(COPIED) not in rows  # an exact copy is not written again
-    assert "near_duplicates=1" in run.stdout and "duplicate_exact=1" in run.stdout
+    assert "near_duplicates=1" in run.stderr and "duplicate_exact=1" in run.stderr
     assert sum(len(copies) for copies in rows.values()) == len(ARTICLES) + 1
     with ledger(tmp_path) as state:
         assert state.get(server.base + article_path(COPIED))["reason"] == "duplicate_exact"
@@ -170,7 +170,7 @@ def test_near_duplicates_dropped_with_the_setting(tmp_path, site_dir, serve):
     # Which of the two is kept depends on which was cleaned first; exactly one is.
     assert len({article_path(CHANGED), article_path(REPUBLISHED)} & set(rows)) == 1
     assert len(rows) == len(ARTICLES)
-    assert "duplicate_near=1" in run.stdout
+    assert "duplicate_near=1" in run.stderr
     assert all(copies[0]["duplicate_of"] is None for copies in rows.values())
 
 

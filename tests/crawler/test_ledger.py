@@ -520,3 +520,29 @@ def test_a_batch_is_committed_after_batch_size_marks(tmp_path: Path) -> None:
         assert other.get(url(1)) is None
         ledger.mark_discovered(url(3), SITE)
         assert [other.get(url(i))["state"] for i in (1, 2, 3)] == ["discovered"] * 3
+
+
+def test_not_articles_leave_the_article_states_and_are_remembered(ledger: SQLiteLedger) -> None:
+    for i in (1, 2):
+        ledger.mark_discovered(url(i), SITE)
+    ledger.mark_not_article(url(2), SITE, "score=-3.1")
+    assert ledger.pending(SITE) == [url(1)] and ledger.get(url(2)) is None
+    assert ledger.not_articles(SITE) == [url(2)] and ledger.not_articles("other.vn") == []
+    stats = ledger.stats(SITE)
+    assert stats.invariant_holds() and stats.failures == {}
+
+
+def test_a_second_url_of_an_article_is_written_with_its_row(ledger: SQLiteLedger, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for i in (1, 2, 3):
+        ledger.mark_discovered(url(i), SITE)
+    doc = make_doc(url(1))
+    with writer_for(ledger, out) as writer:
+        fetch_and_write(ledger, writer, url(1))
+        ledger.mark_duplicate(url(2), doc.id, doc.content_hash)  # before the row's file is committed
+        assert ledger.get(url(2))["state"] == "fetched"
+    ledger.mark_duplicate(url(3), doc.id, doc.content_hash)      # after
+    rows = [ledger.get(url(i)) for i in (1, 2, 3)]
+    assert {row["state"] for row in rows} == {"written"} and len({row["file"] for row in rows}) == 1
+    assert ids_in(out) == [doc.id] and ledger.verify(out) == []
+    assert ledger.written_urls(SITE) == [url(1), url(2), url(3)] and ledger.stats(SITE).failures == {}

@@ -95,4 +95,4 @@ def test_every_request_waiting_for_robots_txt_obeys_it(tmp_path, serve):
     assert run.returncode == 0, run.stderr[-3000:]
     fetched = set(server.paths()) - {"/robots.txt"}
     assert fetched == {p for p in paths if not p.startswith("/kinh-te/")}
-    assert {p for p in paths if p.startswith("/kinh-te/")} and "robots=" in run.stdout
+    assert {p for p in paths if p.startswith("/kinh-te/")} and "robots=" in run.stderr

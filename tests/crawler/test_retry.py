@@ -54,7 +54,7 @@ def written_paths(tmp_path: Path, server) -> set[str]:
 
 
 def retried(run: CrawlRun) -> int:
-    found = re.search(r"'newsclean/retried_failed': (\d+)", run.stderr)
+    found = re.search(r"'newsclean/retried_failed': (\d+)", run.log)
     return int(found.group(1)) if found else 0
 
 
@@ -65,8 +65,8 @@ def test_a_503_and_a_timeout_failed_in_one_run_are_written_by_the_next(tmp_path,
     run = crawl(tmp_path, server)
     assert requests_of(server, answers_503) == [503] * (1 + RETRY_TIMES)  # Scrapy's retries, all 503
     # The server logs an answer only once written, and the crawl has hung up by then: Scrapy counts.
-    assert f"'downloader/exception_type_count/scrapy.exceptions.DownloadTimeoutError': {1 + RETRY_TIMES}," in run.stderr
-    assert "failed=2 (http_503=1, timeout=1)" in run.stdout
+    assert f"'downloader/exception_type_count/scrapy.exceptions.DownloadTimeoutError': {1 + RETRY_TIMES}," in run.log
+    assert "failed=2 (http_503=1, timeout=1)" in run.stderr
     for path, reason in ((answers_503, "http_503"), (times_out, "timeout")):
         failed = row(tmp_path, server, path)
         assert (failed["state"], failed["reason"], failed["failed_attempts"]) == ("failed", reason, 1)
@@ -76,7 +76,7 @@ def test_a_503_and_a_timeout_failed_in_one_run_are_written_by_the_next(tmp_path,
     run = crawl(tmp_path, server)  # the next scheduled run: no manual step
     assert requests_of(server, answers_503, before) == [200] and requests_of(server, times_out, before) == [200]
     assert retried(run) == 2 and "ledger: 2 failed URLs sent back to pending" in run.stderr
-    assert "written=2" in run.stdout and "unchanged=10" in run.stdout  # nothing else fetched again
+    assert "written=2" in run.stderr and "unchanged=10" in run.stderr  # nothing else fetched again
     assert written_paths(tmp_path, server) == set(PATHS)
     for path in (answers_503, times_out):
         done = row(tmp_path, server, path)
@@ -157,10 +157,10 @@ def test_articles_refused_during_a_robots_txt_outage_are_fetched_by_the_next_run
     run = crawl(tmp_path, server)
     assert not [p for p in server.paths() if p in PATHS]  # refused before any request
     assert {row(tmp_path, server, p)["reason"] for p in PATHS} == {"robots_unavailable"}
-    assert f"failed={len(PATHS)} (robots_unavailable={len(PATHS)})" in run.stdout
+    assert f"failed={len(PATHS)} (robots_unavailable={len(PATHS)})" in run.stderr
 
     before = len(server.requests())
     run = crawl(tmp_path, server)
-    assert retried(run) == len(PATHS) and f"retried_failed={len(PATHS)}" in run.stdout
+    assert retried(run) == len(PATHS) and f"retried_failed={len(PATHS)}" in run.stderr
     assert {p for p in server.paths()[before:] if p in PATHS} == set(PATHS)
     assert written_paths(tmp_path, server) == set(PATHS)

@@ -116,7 +116,8 @@ def crawl(tmp_path: Path, feeds: list[str], settings: dict[str, str] | None = No
     sites = sites_file(tmp_path / f"sites-{name}.toml", feeds, allowed, **site)
     out = tmp_path / name
     merged = {**FAULT_SETTINGS, "NEWSCLEAN_SITES_FILE": str(sites), **(settings or {})}
-    command = [sys.executable, "-m", "newsclean.crawl_cmd", "demo", "-o", str(out)]
+    log_file = tmp_path / f"{name}.log"
+    command = [sys.executable, "-m", "newsclean.crawl_cmd", "demo", "-o", str(out), "--log-file", str(log_file)]
     for key, value in merged.items():
         command += ["-s", f"{key}={value}"]
     started = time.monotonic()
@@ -136,7 +137,7 @@ def crawl(tmp_path: Path, feeds: list[str], settings: dict[str, str] | None = No
                 raise AssertionError(f"crawl did not finish in {timeout} s")
             time.sleep(0.05)
     stdout, stderr = stdout_f.read_text(), stderr_f.read_text()
-    dump = stderr.split("Dumping Scrapy stats:", 1)[-1]
+    dump = log_file.read_text(encoding="utf-8").split("Dumping Scrapy stats:", 1)[-1] if log_file.exists() else ""
     stats = {k: int(v) for k, v in _STAT.findall(dump)}
     return Crawl(child.returncode, stdout, stderr, out, peak, time.monotonic() - started, stats,
                  samples if sample_rss else [])

@@ -128,3 +128,22 @@ def test_politeness_slots_are_shared_and_expire(redis_url):
 
     asyncio.run(three())
     assert time.monotonic() - started >= 0.38  # 0.2 s between starts, whoever asks
+
+
+def test_not_articles_and_duplicates(redis_url, tmp_path):
+    a, _ = ledgers(redis_url, lease=30)
+    a.recover(tmp_path)
+    second = URL.replace("a-1", "a-1-amp")
+    listing = "https://example.vn/the-gioi/"
+    for address in (URL, second, listing):
+        a.mark_discovered(address, "demo")
+    a.mark_not_article(listing, "demo", "score=-2")
+    assert a.not_articles("demo") == [listing] and listing not in a.pending()
+    assert a.mark_fetched(URL, doc_id="d1", content_hash="h1")
+    a.mark_duplicate(second, "d1", "h1")
+    path = tmp_path / "part-x-00000.parquet"
+    LedgerCommitHook(a).before_commit(path, ("d1",))
+    write_table_atomically(empty_table(["d1"]), path)
+    a.finish_commit(path.name)
+    assert a.written_urls("demo") == sorted([URL, second]) and a.pending() == []
+    assert a.stats().invariant_holds() and a.stats().failures == {}

@@ -1,0 +1,83 @@
+"""Crawl a news site nobody configured: articles recognised from the page and its route.
+
+The site (``tests/crawler/newsite.py``) is built from real pages of ten languages, with articles
+at five URL shapes found by seven routes among listing pages, and crawled from its home page
+URL alone (no sites.toml entry, no article pattern). Every article must be written exactly
+once with its text; no listing page, nothing disallowed, offsite or private requested.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from cleaning.metrics import shingle_f1
+from tests.crawler.conftest import DemoServer, run_crawl
+from tests.crawler.newsite import NewsSite, build_news_site
+
+
+@pytest.fixture(scope="module")
+def news_site(tmp_path_factory):
+    """(site, main server, private-address server) for the module's crawls."""
+    tmp = tmp_path_factory.mktemp("newsite")
+    trap = DemoServer(tmp, tmp / "trap-requests.log", host="127.0.0.2")
+    site = build_news_site(tmp / "site", trap.base)
+    yield site, tmp, trap
+    trap.stop()
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def check_rows(site: NewsSite, rows: list[dict], base: str) -> None:
+    """Every article once, with its text; nothing else."""
+    articles = site.by_path()
+    written: dict[str, int] = {}
+    for row in rows:
+        path = path_of(row["url"])
+        assert path in articles, f"not an article page written: {row['url']}"
+        assert row["url"].startswith(base)
+        written[path] = written.get(path, 0) + 1
+        article = articles[path]
+        if article.gold is not None:
+            assert shingle_f1(row["text"], article.gold) >= 0.9, (path, article.id)
+        for snippet in article.snippets:
+            assert snippet in row["text"], (path, article.id, snippet)
+    assert {p for p, n in written.items() if n == 1} == set(articles), (
+        f"missing: {sorted(set(articles) - set(written))}, twice: {sorted(p for p, n in written.items() if n > 1)}")
+
+
+def check_requests(site: NewsSite, server: DemoServer, trap: DemoServer) -> None:
+    requests = server.requests()
+    assert not [r for r in requests if r["path"].startswith(("/private/", "/search"))]
+    assert not [r for r in requests if not r.get("host", "").startswith("127.0.0.1")]  # localhost: offsite
+    assert trap.requests() == []  # a private address, offsite: never asked
+
+
+def test_home_page_url_finds_every_article_once(news_site):
+    site, tmp, trap = news_site
+    server = DemoServer(site.root, tmp / "requests.log")
+    try:
+        run = run_crawl([server.base + "/"], tmp / "out", timeout=240)
+    finally:
+        server.stop()
+    assert run.returncode == 0, run.stderr[-3000:]
+    rows = run.rows()
+    check_rows(site, rows, server.base)
+    check_requests(site, server, trap)
+    assert len({r["language"] for r in rows}) >= 6
+    # wcxb pages keep their cross-domain canonical link: the row's url is the page's own.
+    assert sum(1 for r in rows if r["canonical_url"] and not r["canonical_url"].startswith(server.base)) >= 10
+    summary = run.stderr
+    assert re.search(r"not_article=([1-9]\d*)", summary)
+    assert "duplicates=1" in summary  # a second URL of one article: one row, not a failure
+    assert re.search(r"cut=\d+ \(.*calendar=\d+", summary) and "repeated_segments=1" in summary
+    assert "failed=0" in summary and "duplicate_id" not in summary
+    paths = server.paths()
+    for listing in ("/", "/news/world/", "/politics/", "/news/world/page/2/"):
+        assert paths.count(listing) == 1  # each page fetched once
+    assert "/feeds/politics.rss" in paths and "/sitemaps/posts.xml.gz" in paths
+    assert not [line for line in summary.splitlines() if " DEBUG " in line]
