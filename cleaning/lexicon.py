@@ -33,8 +33,10 @@ def fold(line: str) -> str:
 
     The key has the same length as the line, so a match in the key is a span of the line.
     """
-    lower = line.lower()
-    return lower if lower.isascii() else lower.translate(_FOLD_TABLE)
+    if line.isascii():
+        return line.lower()
+    # Turkish "İ" lower-cases to two characters ("i" + a combining dot): fold it first.
+    return line.replace("İ", "I").lower().translate(_FOLD_TABLE)
 
 
 def heading_key(line: str) -> str:

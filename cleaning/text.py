@@ -16,10 +16,10 @@ from enum import Enum
 
 from cleaning.document import Document, Dropped, stable_id
 from cleaning.lexicon import TextLexicon, load_text_lexicon
-from cleaning.normalize import normalize_line
+from cleaning.normalize import count_words, normalize_line
 from cleaning.pipeline import run_stages
 from cleaning.stages import FINAL_STAGES
-from cleaning.unwrap import unwrap
+from cleaning.unwrap import join_fragments, stray_fragments, unwrap
 
 MIN_BODY_WORDS = 10        # a body paragraph has at least this many words ...
 LONG_BODY_WORDS = 40       # ... and ends like a sentence, or is this long
@@ -32,9 +32,12 @@ MAX_CORE_GAP = 8           # unlabelled lines allowed between two paragraphs of 
 TITLE_LOOKBACK = 12        # how far above the first paragraph the headline may stand
 AUTHOR_LOOKAHEAD = 6       # how far below the last paragraph a byline may stand
 MAX_NAME_WORDS = 5
+CLUTTER_COST = 40          # characters a non-paragraph line inside a cluster costs it (see core)
+MIN_WIDGET_REPEATS = 3     # a short line standing this often on a page is a widget
 
-_SENTENCE_END = tuple(".!?…:;\"”’')]»")
-_HEADLINE_BAD_END = tuple(".;,:…")   # "..." ends in "." too
+_SENTENCE_END = tuple(".!?…:;\"”’')]»。！？：；」』）")
+_PROSE_END = tuple(".!?:;…。！？：；")
+_HEADLINE_BAD_END = tuple(".;,:…。，、：；")   # "..." ends in "." too
 _LIST_MARK = re.compile(r"^([-–—•*+·▪►»]|\d{1,2}[.)]|[^\W\d_][.)])\s")
 _NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_.'-]*\.?$")
 
@@ -59,7 +62,8 @@ class Article:
 
 
 def word_count(line: str) -> int:
-    return line.count(" ") + 1
+    """Words of a normalized line (CJK and Thai runs estimated: see ``count_words``)."""
+    return line.count(" ") + 1 if line.isascii() else count_words(line)
 
 
 def is_headline_like(line: str) -> bool:
@@ -104,6 +108,12 @@ class _Page:
             family = self.lexicon.classify(line)
             if family:
                 self.labels[i] = Label(family)
+
+    def release_paragraphs(self, label: Label) -> None:
+        """Body paragraphs labelled ``label`` are text after all."""
+        for i, line_label in enumerate(self.labels):
+            if line_label is label and self.body[i]:
+                self.labels[i] = None
 
     def label_repeated_paragraphs(self) -> None:
         """A paragraph seen before (a pull quote, an image's alt text) is not article text again."""
@@ -179,24 +189,41 @@ class _Page:
             run = []
 
     def core(self) -> tuple[int, int] | None:
-        """First and last line of the largest cluster of body paragraphs (by characters)."""
-        best, best_size = None, 0
+        """First and last line of the article core: the cluster of body paragraphs with the
+        most characters, less ``CLUTTER_COST`` for every other line inside it (a comment
+        thread's name, date and reply lines between its paragraphs weigh against it)."""
+        best, best_score = None, float("-inf")
         start = last = None
-        size = gap = 0
+        size = gap = clutter = clutter_at_last = 0
         for i in range(len(self.lines) + 1):
             if i == len(self.lines) or self.labels[i] is Label.FOOTER or gap > MAX_CORE_GAP:
-                if start is not None and size > best_size:
-                    best, best_size = (start, last), size
+                score = size - CLUTTER_COST * clutter_at_last
+                if start is not None and score > best_score:
+                    best, best_score = (start, last), score
                 if i == len(self.lines):
                     break
-                start, size, gap = None, 0, 0
+                start, size, gap, clutter = None, 0, 0, 0
             if self.free_body(i):
                 if start is None:
                     start = i
-                last, size, gap = i, size + len(self.lines[i]), 0
-            elif start is not None and self.free(i):
-                gap += 1
+                last, size, gap, clutter_at_last = i, size + len(self.lines[i]), 0, clutter
+            elif start is not None:
+                clutter += 1
+                gap += self.free(i) and not self._prose_like(i)
         return best
+
+    def _prose_like(self, i: int) -> bool:
+        """A short line that reads as text (a sentence, a list item), not as a link or menu entry."""
+        line = self.lines[i]
+        return is_list_item(line) or line.endswith(_PROSE_END)
+
+    def label_widgets(self) -> None:
+        """Short lines that stand three times or more on the page ("Reply", "Learn more",
+        "Article continues below") are widgets, in any language."""
+        counts = Counter(self.lines)
+        for i, line in enumerate(self.lines):
+            if counts[line] >= MIN_WIDGET_REPEATS and self.free(i) and not self.body[i]:
+                self.labels[i] = Label.REPEATED
 
     def find_title(self, first: int) -> tuple[int | None, int]:
         """The headline: the nearest headline-like line above the first paragraph.
@@ -266,8 +293,12 @@ def clean_lines(
     """
     page = _Page(lines, lexicon or load_text_lexicon())
     page.label_from_lexicon()
+    if not page_dump:  # the markup judged the captions already: a paragraph ending in a credit is text
+        page.release_paragraphs(Label.CAPTION)
     page.label_repeated_paragraphs()
     page.label_related_blocks()
+    if page_dump:
+        page.label_widgets()
     span = page.core() if page_dump else None
     first, last = span if span else (0, _footer_start(page) - 1)
     title_index = None
@@ -280,7 +311,9 @@ def clean_lines(
         last = page.last_body(first, last)
     above = range(title_index + 1 if title_index is not None else max(first - TITLE_LOOKBACK, 0), first)
     below = range(last + 1, min(last + 1 + AUTHOR_LOOKAHEAD, len(page.lines)))
-    paragraphs = _unique(page.lines[i] for i in range(first, last + 1) if _keep(page, i, title, keep_lines))
+    paragraphs = [page.lines[i] for i in range(first, last + 1) if _keep(page, i, title, keep_lines)]
+    if page_dump:  # an extractor's output keeps a list's repeated items; a dump's repeats are widgets
+        paragraphs = _unique(paragraphs)
     return Article(title=title, author=page.find_author(above, below), paragraphs=paragraphs)
 
 
@@ -293,12 +326,24 @@ def _unique(lines) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
+def _without_stray_fragments(title: str | None, paragraphs: list[str]) -> list[str]:
+    """``paragraphs`` without the lines that ``join_fragments`` would glue onto the line above
+    once the clutter between them is gone (a lone ")" under a kept line), so that cleaning a
+    cleaned text changes nothing. Rare: such pieces were not next to each other in the dump."""
+    head = [title] if title else []
+    lines = head + paragraphs
+    while stray := stray_fragments(lines):
+        lines = [line for i, line in enumerate(lines) if i not in stray]
+    return lines[len(head):]
+
+
 def process_text(text: str, source: str | None = None) -> Document | Dropped:
     """A text dump -> a clean Document, or Dropped with the reason."""
     if not text or not text.strip():
         return Dropped("empty", "no text")
-    article = clean_lines(unwrap(text.splitlines()))
-    if not article.paragraphs:
+    article = clean_lines(join_fragments(unwrap(text.splitlines())))
+    paragraphs = _without_stray_fragments(article.title, article.paragraphs)
+    if not paragraphs:
         return Dropped("no_article", "no article text found")
     source = source or "<text>"
     doc = Document(
@@ -306,6 +351,6 @@ def process_text(text: str, source: str | None = None) -> Document | Dropped:
         source=source,
         title=article.title,
         author=article.author,
-        text="\n".join(article.paragraphs),
+        text="\n".join(paragraphs),
     )
     return run_stages(doc, FINAL_STAGES)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 import tomllib
 
+import pytest
+
 from cleaning.lexicon import LEXICON_PATH, fold, load_text_lexicon
 
 
@@ -40,3 +42,73 @@ def test_source_lines_name_an_outlet_and_subheadings_starting_alike_stay_text():
     for line in ["Theo dấu chân người lính", "Theo báo cáo mới nhất", "THEO DẤU CHÂN NGƯỜI LÍNH", "Theo",
                  "Theo ông Nguyễn Văn A, giá xăng sẽ còn tăng trong tuần tới."]:
         assert lexicon.classify(line) is None, line
+
+
+# One example a language for each rule family of the languages beyond Vietnamese and English.
+RELATED_HEADINGS = {
+    "de": "Lesen Sie auch", "fr": "À lire aussi", "es": "Noticias relacionadas", "pt": "Leia também",
+    "it": "Leggi anche", "nl": "Lees ook", "ru": "Читайте также", "pl": "Czytaj także", "ja": "関連記事",
+    "zh": "相关新闻", "ko": "관련기사", "id": "Baca juga", "th": "ข่าวที่เกี่ยวข้อง", "tr": "İlgili haberler",
+    "ar": "اقرأ أيضا",
+}
+WIDGETS = {
+    "de": "Artikel teilen", "fr": "Partager", "es": "Compartir", "pt": "Compartilhar", "it": "Condividi",
+    "nl": "Delen", "ru": "Поделиться", "pl": "Udostępnij", "ja": "シェア", "zh": "分享", "ko": "공유",
+    "id": "Bagikan", "th": "แชร์", "tr": "Paylaş", "ar": "مشاركة",
+}
+FOOTERS = {
+    "de": "Alle Rechte vorbehalten", "fr": "Tous droits réservés", "es": "Todos los derechos reservados",
+    "pt": "Todos os direitos reservados", "it": "Tutti i diritti riservati", "nl": "Alle rechten voorbehouden",
+    "ru": "Все права защищены", "pl": "Wszelkie prawa zastrzeżone", "ja": "無断転載を禁じます",
+    "zh": "版权所有 © 2024 新闻网", "ko": "저작권자 © 뉴스 무단전재 및 재배포 금지", "id": "Hak cipta dilindungi",
+    "th": "สงวนลิขสิทธิ์", "tr": "Tüm hakları saklıdır", "ar": "جميع الحقوق محفوظة",
+}
+DATES_AND_COUNTS = ["31. Mai 2012", "Montag, 3. März 2025", "12 mars 2021", "3 de mayo de 2019", "12 de março de 2020",
+                    "5 maggio 2018", "12 maart 2021", "12 января 2021", "12 stycznia 2021", "12 Mart 2021",
+                    "2021-03-12 10:00", "2021.03.12 10:00", "2021年3月12日 10:00", "2021년 3월 12일", "3 Kommentare",
+                    "12 commentaires", "5 comentarios", "7 yorum", "Aktualisiert am 12.03.2021, 10:15 Uhr"]
+CAPTIONS = ["Ein Polizist vor dem Gebäude. Foto: dpa", "Le président à Paris. Crédit : AFP", "El presidente en Madrid. Foto: EFE",
+            "Der Bundestag in Berlin. Bild: Reuters", "Prezydent w Warszawie. Fot. PAP", "Президент в Москве. Фото: ТАСС",
+            "記者会見する首相（写真：共同）", "총리가 발언하고 있다. 사진=연합뉴스"]
+BYLINES = {"Von Max Mustermann": "Max Mustermann", "Autor: Jan Kowalski": "Jan Kowalski", "홍길동 기자": "홍길동"}
+
+
+@pytest.mark.parametrize("language, line", sorted(RELATED_HEADINGS.items()))
+def test_related_headings_of_major_news_languages(language, line):
+    assert load_text_lexicon().classify(line) == "related_heading", language
+
+
+@pytest.mark.parametrize("language, line", sorted(WIDGETS.items()))
+def test_share_widgets_of_major_news_languages(language, line):
+    assert load_text_lexicon().classify(line) == "boilerplate", language
+
+
+@pytest.mark.parametrize("language, line", sorted(FOOTERS.items()))
+def test_footers_of_major_news_languages(language, line):
+    assert load_text_lexicon().classify(line) == "footer", language
+
+
+@pytest.mark.parametrize("line", DATES_AND_COUNTS)
+def test_dates_and_comment_counts_standing_alone_are_boilerplate(line):
+    assert load_text_lexicon().classify(line) == "boilerplate"
+
+
+@pytest.mark.parametrize("line", CAPTIONS)
+def test_photo_credits_of_other_languages_mark_captions(line):
+    assert load_text_lexicon().classify(line) == "caption"
+
+
+@pytest.mark.parametrize("line, name", sorted(BYLINES.items()))
+def test_bylines_of_other_languages_name_the_author(line, name):
+    lexicon = load_text_lexicon()
+    assert lexicon.classify(line) == "byline" and lexicon.byline_name(line) == name
+
+
+@pytest.mark.parametrize("line", [
+    "Von Berlin nach Rom fahren", "Por primera vez en la historia", "Lesen Sie auch, was die Kanzlerin dazu sagte.",
+    "Teilen ist wichtig für die Gemeinschaft, sagte der Bürgermeister am Montag.", "Am 31. Mai 2012 begann der Bau.",
+    "Das Foto zeigt den Bürgermeister bei der Eröffnung der neuen Brücke am Montag.",
+    "東京都は１２日、新型コロナウイルスの感染者が新たに確認されたと発表した。", "Baca juga artikel sebelumnya tentang banjir di Jakarta yang terjadi pekan lalu.",
+])
+def test_sentences_starting_like_clutter_in_other_languages_stay_text(line):
+    assert load_text_lexicon().classify(line) is None

@@ -185,3 +185,19 @@ def test_sentences_that_merely_start_like_clutter_are_kept():
              "Xem thêm các quy định mới, người dân có thể tra cứu trên cổng dịch vụ công quốc gia.", BODY[1]]
     doc = clean(article(*lines))
     assert doc.text.splitlines() == lines
+
+
+def test_cjk_article_found_in_a_page_dump():
+    """Words are not separated by spaces: a CJK paragraph counts its words from its characters
+    (cleaning.normalize.count_words) and ends with "。", so it is a paragraph, not one "word"."""
+    from cleaning.normalize import count_words
+
+    body = ["東京都は１２日、新型コロナウイルスの感染者が新たに３００人確認されたと発表した。都は飲食店に対して営業時間の短縮を要請する方針だ。",
+            "小池知事は記者会見で「感染拡大を防ぐため、都民の皆様には不要不急の外出を控えていただきたい」と述べた。",
+            "専門家は、年末年始に向けて人の移動が増えることから、さらなる感染拡大に警戒が必要だと指摘している。"]
+    lines = ["ホーム", "ニュース", "スポーツ", "東京都、新たな感染対策を発表 飲食店に時短要請", *body,
+             "関連記事", "大阪府でも感染者が増加 病床の逼迫続く", "政府、経済対策の第３弾を決定へ", "無断転載を禁じます"]
+    doc = clean(lines)
+    assert doc.title == "東京都、新たな感染対策を発表 飲食店に時短要請"
+    assert doc.text.splitlines() == body
+    assert count_words(body[0]) >= 20 and doc.n_words >= 50

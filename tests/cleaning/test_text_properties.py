@@ -1,5 +1,6 @@
 """Properties of clean_text on arbitrary text: never raises, idempotent, never invents a line
-(an output line is an input line, or consecutive input lines re-joined)."""
+(an output line is an input line, or consecutive input lines re-joined: with a space, or without
+one before closing punctuation and between CJK characters)."""
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
@@ -31,8 +32,9 @@ def test_never_raises_and_never_invents_a_line(lines):
     # An output line is an input line, or consecutive input lines joined (a hard-wrapped paragraph).
     parts = "\n".join(lines).splitlines()
     allowed = {normalize_line(" ".join(parts[i:j])) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1)}
+    unspaced = {"".join(line.split()) for line in allowed}  # the same pieces glued without spaces
     produced = render(doc).splitlines()
-    assert all(line in allowed for line in produced), set(produced) - allowed
+    assert all(line in allowed or "".join(line.split()) in unspaced for line in produced), set(produced) - allowed
     assert doc.author is None or any(doc.author in line for line in allowed)
 
 

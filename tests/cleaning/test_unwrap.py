@@ -8,7 +8,7 @@ import pytest
 
 from cleaning import clean_text
 from cleaning.metrics import shingle_f1
-from cleaning.unwrap import unwrap, wrap_width
+from cleaning.unwrap import join_fragments, unwrap, wrap_width
 from tests.cleaning.pagedump import page_dump
 from tests.conftest import DEVSET, SEEDS, SEEDS_GOLD, render
 
@@ -60,3 +60,35 @@ def test_a_list_of_short_headlines_is_not_taken_for_a_wrapped_text():
                  "Học sinh lớp 10 thi tuyển năm nay có nhiều thay đổi",
                  "Ngân hàng giảm lãi suất cho vay mua nhà ở xã hội"] * 3
     assert wrap_width(headlines) is None and unwrap(headlines) == headlines
+
+
+def test_a_lynx_dump_with_its_reference_list_of_long_urls_is_unwrapped():
+    paragraph = ("The council approved the plan on Monday after months of public hearings and a long debate "
+                 "about the cost of the new tram line, which will run from the old port to the university")
+    lines = ["   " + line for line in textwrap.wrap(paragraph + " campus.", 76)] * 3
+    lines += ["", "References", ""] + [f"   {i}. https://example.com/news/2024/05/a-very-long-article-path-{i}.html" for i in range(5)]
+    assert wrap_width(lines) == max(len(line) for line in lines[:9])
+    assert unwrap(lines)[0] == "   " + paragraph + " campus."
+
+
+def test_cjk_text_wrapped_at_display_columns_is_joined_without_spaces():
+    paragraph = "東京都は十二日、新型コロナウイルスの感染者が新たに三百人確認されたと発表した。" * 4
+    lines = [paragraph[i:i + 38] for i in range(0, len(paragraph), 38)] * 2  # 38 characters = 76 columns
+    out = unwrap(lines)
+    assert len(out) < len(lines) and all(" " not in line for line in out)
+    assert "".join(out) == "".join(lines)
+
+
+def test_pieces_of_a_sentence_cut_at_its_links_are_rejoined():
+    lines = ["Fall is here.", "With Scratch, you'll find", "meal prep for busy schedules",
+             "that's protein-forward without being boring.", "At", "Scratch Culinary",
+             ", we keep our finger on the pulse of the nutrition world.", "Home", "About"]
+    assert join_fragments(lines) == [
+        "Fall is here.", "With Scratch, you'll find meal prep for busy schedules that's protein-forward without being boring.",
+        "At Scratch Culinary, we keep our finger on the pulse of the nutrition world.", "Home", "About"]
+
+
+def test_a_dump_with_no_sentence_cut_at_a_link_is_left_as_it_is():
+    lines = ["Laurie Oakes", "Angry media won't buckle over new surveillance laws", "by: Laurie Oakes",
+             "The council approved the plan on Monday."]
+    assert join_fragments(lines) == lines
