@@ -23,7 +23,7 @@ from cleaning.metadata import PageMeta
 
 _ARTICLE_OG_TYPES = frozenset({"article", "news", "newsarticle", "blog", "blogposting"})
 #: A paragraph at least this long (characters) is prose; shorter ones are teasers, labels, menus.
-PROSE_PARAGRAPH_CHARS = 150
+PROSE_PARAGRAPH_CHARS = 100
 _HEADINGS = ("h1", "h2", "h3", "h4")
 
 

@@ -252,6 +252,12 @@ class Ledger(ABC):
         (at once when its file is committed, else when it is), never written twice, not failed."""
 
     @abstractmethod
+    def claim_doc(self, doc_id: str, url: str) -> bool:
+        """May ``url`` write the row ``doc_id``? False when another URL already holds it (its row
+        is written, or, in a distributed crawl, a live worker is writing it): ``url`` is then a
+        duplicate (``mark_duplicate``)."""
+
+    @abstractmethod
     def not_articles(self, site: str) -> list[str]:
         """The URLs of ``site`` judged not to be articles."""
 
@@ -588,6 +594,14 @@ class SQLiteLedger(Ledger):
                 (state, doc_id, content_hash, file, _now(), state, _now(), url)).rowcount
         if not updated:
             raise KeyError(f"mark_duplicate of an undiscovered URL: {url}")
+
+    def claim_doc(self, doc_id: str, url: str) -> bool:
+        # One crawl at a time writes a dataset (OutputLock): another URL of the row that is only
+        # 'fetched' was left by a stopped run and is fetched again later, so it does not hold it.
+        # A URL that holds the row (written with it) may write it again (its text changed).
+        holders = {row["url"] for row in self._query(
+            "SELECT url FROM urls WHERE doc_id = ? AND state = 'written'", (doc_id,))}
+        return not holders or url in holders
 
     def not_articles(self, site: str) -> list[str]:
         return [row["url"] for row in self._query("SELECT url FROM not_articles WHERE site = ?", (site,))]

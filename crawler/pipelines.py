@@ -99,7 +99,7 @@ class CleanAndWritePipeline:
         if isinstance(result, Dropped):
             self._dropped(item, result)
         settle_url(result, item.url, getattr(item, "allowed_domains", ()))
-        if result.id in self.site_of:  # a second URL of an article already cleaned in this run
+        if self._is_duplicate(item, result):
             self._duplicate(item, result)
             return item
         result.fetched_at = item.fetched_at
@@ -127,6 +127,13 @@ class CleanAndWritePipeline:
         if self.ledger is not None:
             self.ledger.mark_not_article(ledger_url(item), item.site, verdict.reason)
         raise DropItem(f"not an article: {item.url}", log_level="DEBUG")
+
+    def _is_duplicate(self, item: PageItem, doc: Document) -> bool:
+        """A second URL of an article (same canonical URL, hence id) cleaned in this run, or
+        written before, or being written by another worker (the ledger's ``claim_doc``)."""
+        if doc.id in self.site_of:
+            return True
+        return self.ledger is not None and not self.ledger.claim_doc(doc.id, ledger_url(item))
 
     def _duplicate(self, item: PageItem, doc: Document) -> None:
         """Another URL of an article this run already has a row for: one row, counted ``duplicates``."""

@@ -313,6 +313,27 @@ class RedisLedger(Ledger):
 
         self._transaction(op, key, doc_key)
 
+    def claim_doc(self, doc_id: str, url: str) -> bool:
+        """The first URL to claim a row writes it (SET NX); a claim whose worker died lapses,
+        unless the row was written meanwhile."""
+        key = self._k("doc_claim", doc_id)
+        mine = f"{self.worker} {url}"
+
+        def op(pipe) -> bool:
+            held = pipe.get(key)
+            own = pipe.hmget(self._url(url), "state", "doc_id")
+            if held is not None and held != mine and own != ["written", doc_id]:
+                worker, _, other = held.partition(" ")
+                other_state = pipe.hget(self._url(other), "state") if other != url else None
+                if other_state == "written" or (self.alive(worker) and other_state in PENDING_STATES):
+                    pipe.multi()
+                    return False
+            pipe.multi()
+            pipe.set(key, mine)
+            return True
+
+        return self._transaction(op, key)
+
     def not_articles(self, site: str) -> list[str]:
         return sorted(self.r.hkeys(self._k("not_article", site)))
 

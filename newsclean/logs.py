@@ -38,9 +38,11 @@ def setup_logging(verbosity: int = 0, log_file: Path | None = None) -> None:
     """Configure the root logger once for a command (replacing any handler set before)."""
     root = logging.getLogger()
     for handler in list(root.handlers):
-        root.removeHandler(handler)
+        if getattr(handler, "newsclean", False):  # ours from an earlier call; others' (pytest's) stay
+            root.removeHandler(handler)
     console_level = level_for(verbosity)
     console = logging.StreamHandler(sys.stderr)
+    console.newsclean = True
     console.setLevel(console_level)
     console.setFormatter(logging.Formatter(FORMAT))
     if console_level > logging.DEBUG:
@@ -50,6 +52,7 @@ def setup_logging(verbosity: int = 0, log_file: Path | None = None) -> None:
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         to_file = logging.FileHandler(log_file, encoding="utf-8")
+        to_file.newsclean = True
         to_file.setLevel(logging.DEBUG)
         to_file.setFormatter(logging.Formatter(FORMAT))
         root.addHandler(to_file)

@@ -186,8 +186,24 @@ def _atom(paths: list[str]) -> str:
     return f'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>Site</title>{entries}</feed>\n'
 
 
-def build_news_site(root: Path, trap_base: str) -> NewsSite:
-    """Write the site under ``root``; ``trap_base`` (``http://127.0.0.2:PORT``) must never be requested."""
+#: Hostile pages (``build_news_site(hostile=True)``), linked from the home page: path -> body.
+HOSTILE = {
+    "/hostile/nuls.html": b"\0" * 1_000_000,
+    "/hostile/pdf.html": b"%PDF-1.7\n" + bytes(range(256)) * 400,
+    "/hostile/empty.html": b"",
+    "/hostile/blank.html": b"<html></html>",
+    "/hostile/deep.html": b"<html><body>" + b"<div>" * 100_000 + b"<p>deep</p></body></html>",
+    "/hostile/vni.html": ("<html><body><p>" + "Vieät Nam laø moät quoác gia naèm ôû Ñoâng Nam AÙ, coù daân soá hôn "
+                          "moät traêm trieäu ngöôøi. " * 20 + "</p></body></html>").encode("cp1252"),
+    "/hostile/script-only.html": b"<html><head><script>document.write('<p>' + 'x'.repeat(9000))</script></head>"
+                                 b"<body><div id=app></div></body></html>",
+    "/hostile/huge.html": b"<html><body>" + b"<p>" + b"lorem ipsum dolor sit amet " * 450_000 + b"</p></body></html>",
+}
+
+
+def build_news_site(root: Path, trap_base: str, hostile: bool = False) -> NewsSite:
+    """Write the site under ``root``; ``trap_base`` (``http://127.0.0.2:PORT``) must never be
+    requested. ``hostile``: add the HOSTILE pages, linked from the home page (plus a missing one)."""
     pages, listing_pages = _fixtures()
     articles: list[Article] = []
     index = 0
@@ -225,6 +241,10 @@ def build_news_site(root: Path, trap_base: str) -> NewsSite:
               "/archive/2025/05/03/", "/search?q=market"]
     home_targets = fronts + routed["rss"][:2] + [disallowed, offsite, *private, "news/world/news/world/news/world/",
                                                  routed["atom"][0] + ";jsessionid=0AB12CD", duplicate[1]]
+    if hostile:
+        home_targets += [*HOSTILE, "/hostile/missing.html"]
+        for path, body in HOSTILE.items():
+            _write(root, path, body)
     listing_links = {
         "/": home_targets,
         "/news/world/": routed["two_hops"][:4] + ["/news/world/page/2/", "/", "/politics/"],
@@ -262,5 +282,5 @@ def build_news_site(root: Path, trap_base: str) -> NewsSite:
     _write(root, "/feeds/rss.xml", _rss(routed["rss"]))
     _write(root, "/feeds/atom.xml", _atom(routed["atom"]))
     _write(root, "/feeds/politics.rss", _rss(routed["category_feed"]))
-    listings = list(LISTINGS) + dates
+    listings = list(LISTINGS) + dates + (list(HOSTILE) if hostile else [])
     return NewsSite(root, articles, listings, disallowed, duplicate)

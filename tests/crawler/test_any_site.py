@@ -7,13 +7,18 @@ once with its text; no listing page, nothing disallowed, offsite or private requ
 """
 from __future__ import annotations
 
+import random
 import re
+import subprocess
+import sys
+import time
 from urllib.parse import urlsplit
 
 import pytest
 
 from cleaning.metrics import shingle_f1
-from tests.crawler.conftest import DemoServer, run_crawl
+from crawler.ledger import SQLiteLedger
+from tests.crawler.conftest import FAST, REPO, DemoServer, run_crawl
 from tests.crawler.newsite import NewsSite, build_news_site
 
 
@@ -81,3 +86,53 @@ def test_home_page_url_finds_every_article_once(news_site):
         assert paths.count(listing) == 1  # each page fetched once
     assert "/feeds/politics.rss" in paths and "/sitemaps/posts.xml.gz" in paths
     assert not [line for line in summary.splitlines() if " DEBUG " in line]
+
+
+def test_hostile_pages_mixed_in_are_counted_and_the_articles_still_written(news_site):
+    _, tmp, trap = news_site
+    site = build_news_site(tmp / "hostile-site", trap.base, hostile=True)
+    server = DemoServer(site.root, tmp / "hostile-requests.log")
+    try:
+        run = run_crawl([server.base + "/"], tmp / "hostile-out", timeout=240)
+    finally:
+        server.stop()
+    assert run.returncode == 0, run.stderr[-3000:]
+    check_rows(site, run.rows(), server.base)
+    check_requests(site, server, trap)
+    summary = run.stderr
+    for reason in ("binary=2", "empty=1", "too_deep=1", "legacy_encoding=1", "too_large=1"):
+        assert reason in summary, reason
+    assert "gone=1" in summary  # /hostile/missing.html: a 404
+
+
+def test_sigkill_during_the_crawl_then_resume(news_site):
+    """Killed twice part-way, then run to the end: every article once, no listing, nothing refused asked."""
+    site, tmp, trap = news_site
+    server = DemoServer(site.root, tmp / "kill-requests.log", faults=[{"path": ".", "delay": 0.03}])
+    out, state = tmp / "kill-out", tmp / "kill-state.sqlite"
+    settings = {**FAST, "NEWSCLEAN_STATE": str(state), "NEWSCLEAN_MAX_ROWS_PER_FILE": "4"}
+    command = [sys.executable, "-m", "newsclean.crawl_cmd", server.base + "/", "-o", str(out)]
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]
+    rng = random.Random(12)
+    try:
+        for _ in range(2):
+            started = len(server.requests())
+            process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 30
+            while len(server.requests()) < started + 20 and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0.2, 1.5))
+            process.kill()
+            process.wait(30)
+        run = run_crawl([server.base + "/"], out, {"NEWSCLEAN_STATE": str(state)}, timeout=240)
+    finally:
+        server.stop()
+    assert run.returncode == 0, run.stderr[-3000:]
+    check_rows(site, run.rows(), server.base)
+    check_requests(site, server, trap)
+    with SQLiteLedger(state) as ledger:
+        stats = ledger.stats()
+        assert ledger.verify(out) == [] and stats.invariant_holds() and stats.pending == 0, stats
+        assert stats.failures == {"robots": 1}  # the disallowed article; the listing pages are not failures
+        assert len(ledger.not_articles(urlsplit(server.base).netloc)) >= 5

@@ -541,6 +541,7 @@ def test_a_second_url_of_an_article_is_written_with_its_row(ledger: SQLiteLedger
         fetch_and_write(ledger, writer, url(1))
         ledger.mark_duplicate(url(2), doc.id, doc.content_hash)  # before the row's file is committed
         assert ledger.get(url(2))["state"] == "fetched"
+    assert not ledger.claim_doc(doc.id, url(3)) and ledger.claim_doc(doc.id, url(1))
     ledger.mark_duplicate(url(3), doc.id, doc.content_hash)      # after
     rows = [ledger.get(url(i)) for i in (1, 2, 3)]
     assert {row["state"] for row in rows} == {"written"} and len({row["file"] for row in rows}) == 1

@@ -131,7 +131,7 @@ def test_politeness_slots_are_shared_and_expire(redis_url):
 
 
 def test_not_articles_and_duplicates(redis_url, tmp_path):
-    a, _ = ledgers(redis_url, lease=30)
+    a, b = ledgers(redis_url, lease=30)
     a.recover(tmp_path)
     second = URL.replace("a-1", "a-1-amp")
     listing = "https://example.vn/the-gioi/"
@@ -139,7 +139,8 @@ def test_not_articles_and_duplicates(redis_url, tmp_path):
         a.mark_discovered(address, "demo")
     a.mark_not_article(listing, "demo", "score=-2")
     assert a.not_articles("demo") == [listing] and listing not in a.pending()
-    assert a.mark_fetched(URL, doc_id="d1", content_hash="h1")
+    assert a.claim_doc("d1", URL) and a.mark_fetched(URL, doc_id="d1", content_hash="h1")
+    assert not b.claim_doc("d1", second)  # a (alive) is writing the row
     a.mark_duplicate(second, "d1", "h1")
     path = tmp_path / "part-x-00000.parquet"
     LedgerCommitHook(a).before_commit(path, ("d1",))
