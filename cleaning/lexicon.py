@@ -63,7 +63,7 @@ class TextLexicon:
     boilerplate_phrases: frozenset[str]
     footer_phrases: frozenset[str]
     caption_credit: re.Pattern[str] | None
-    caption_markers: tuple[str, ...]
+    caption_markers: re.Pattern[str]   # any of the markers: one scan instead of one per marker
     byline_patterns: re.Pattern[str]   # each pattern's group "name" renamed name0, name1, ...
     line_patterns: re.Pattern[str]   # footer, then boilerplate patterns, as named groups
     source_leads: tuple[str, ...]          # folded, longest first
@@ -118,7 +118,7 @@ class TextLexicon:
         return 0 < len(names) <= limit and (names[0][0].isupper() or names[0][0].isdigit())
 
     def _has_credit(self, tail: str) -> bool:
-        return any(marker in tail for marker in self.caption_markers) and _matches(self.caption_credit, tail)
+        return bool(self.caption_markers.search(tail)) and _matches(self.caption_credit, tail)
 
     def byline_name(self, line: str, key: str | None = None) -> str | None:
         """The author a byline line names ("" when it names none), None when it is no byline."""
@@ -159,7 +159,7 @@ def load_text_lexicon(path: Path = LEXICON_PATH) -> TextLexicon:
         boilerplate_phrases=_phrases(text["boilerplate"]),
         footer_phrases=_phrases(text["footer"]),
         caption_credit=_any_of(text["caption"].get("credit_patterns", [])),
-        caption_markers=tuple(text["caption"].get("markers", [])),
+        caption_markers=re.compile("|".join(map(re.escape, text["caption"].get("markers", []))) or "(?!)"),
         byline_patterns=_bylines(text["byline"].get("patterns", [])),
         line_patterns=_families(footer=text["footer"].get("patterns", []),
                                 boilerplate=text["boilerplate"].get("patterns", [])),

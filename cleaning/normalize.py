@@ -90,18 +90,22 @@ def content_hash(text: str) -> str:
 # Scripts written without spaces between words: a run of their letters is one space-separated
 # token, yet many words. Chinese and Japanese words average about two characters, Thai, Lao,
 # Khmer and Burmese words about five; a run counts that many characters a word.
-_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]+")
-_SOUTHEAST_ASIAN_RUN = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]+")
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]+")
+_CJK_FIRST = "\u3040"
+
+
+def unspaced_words(text: str) -> int:
+    """Words beyond one in each run of an unspaced script (0 for text written with spaces)."""
+    if text.isascii():
+        return 0
+    extra = 0
+    for run in _UNSPACED.findall(text):
+        extra += max(0, len(run) // (2 if run[0] >= _CJK_FIRST else 5) - 1)
+    return extra
 
 
 def count_words(text: str) -> int:
     """Words in ``text``: space-separated tokens, and in scripts written without spaces
     (Chinese, Japanese, Thai...) an estimate from the length of their runs, so that a CJK
     paragraph is not one "word"."""
-    words = len(text.split())
-    if text.isascii():
-        return words
-    for pattern, chars_per_word in ((_CJK_RUN, 2), (_SOUTHEAST_ASIAN_RUN, 5)):
-        for run in pattern.findall(text):
-            words += max(0, len(run) // chars_per_word - 1)
-    return words
+    return len(text.split()) + unspaced_words(text)

@@ -16,7 +16,7 @@ from enum import Enum
 
 from cleaning.document import Document, Dropped, stable_id
 from cleaning.lexicon import TextLexicon, load_text_lexicon
-from cleaning.normalize import count_words, normalize_line
+from cleaning.normalize import normalize_line, unspaced_words
 from cleaning.pipeline import run_stages
 from cleaning.stages import FINAL_STAGES
 from cleaning.unwrap import join_fragments, stray_fragments, unwrap
@@ -61,9 +61,17 @@ class Article:
     paragraphs: list[str] = field(default_factory=list)
 
 
+# word_count of the lines of the page being cleaned: each line is asked several times. Cleared
+# by clean_lines; its values depend on the line alone, so sharing it is always safe.
+_word_counts: dict[str, int] = {}
+
+
 def word_count(line: str) -> int:
-    """Words of a normalized line (CJK and Thai runs estimated: see ``count_words``)."""
-    return line.count(" ") + 1 if line.isascii() else count_words(line)
+    """Words of a normalized line (CJK and Thai runs estimated: see ``unspaced_words``)."""
+    count = _word_counts.get(line)
+    if count is None:
+        count = _word_counts[line] = line.count(" ") + 1 + unspaced_words(line)
+    return count
 
 
 def is_headline_like(line: str) -> bool:
@@ -291,6 +299,7 @@ def clean_lines(
     captions that are full sentences), kept whatever their label; otherwise every line ending in
     a photo credit is dropped, since plain text cannot tell a caption from its surroundings.
     """
+    _word_counts.clear()
     page = _Page(lines, lexicon or load_text_lexicon())
     page.label_from_lexicon()
     if not page_dump:  # the markup judged the captions already: a paragraph ending in a credit is text

@@ -72,7 +72,13 @@ def wrap_width(lines: list[str]) -> int | None:
     Judged on the lines of text alone (blank lines dropped), so that a cleaned text, which has
     none, is judged as the dump it came from."""
     text = [line for line in lines if line.strip()]
-    width = max((columns(line.rstrip()) for line in text if _wrappable(line)), default=0)
+    width = 0
+    for line in text:
+        size = columns(line.rstrip())
+        if size > width and _wrappable(line):
+            if size > MAX_WIDTH:
+                return None  # a paragraph a line: the usual dump, told at its first long line
+            width = size
     if not MIN_WIDTH <= width <= MAX_WIDTH:
         return None
     candidates = _candidates(text, width)
