@@ -144,7 +144,7 @@ class CrawlLedger:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         counts = {f"{site}/{key}": n for site, keys in site_counts(self.crawler.stats.get_stats()).items()
                   for key, n in keys.items()}
-        if self.flusher is not None and self.flusher.running:
+        if getattr(self, "flusher", None) is not None and self.flusher.running:
             self.flusher.stop()
         try:
             self.ledger.finish_run(self.run_id, counts, status=reason)

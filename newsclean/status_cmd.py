@@ -53,6 +53,9 @@ def status(state_path: Path, site: str | None) -> None:
         if len(sites) > 1:
             rows.append(_state_row("total", total))
         click.echo(_table(rows))
+        not_articles = sum(len(ledger.not_articles(name)) for name in sites)
+        if not_articles:
+            click.echo(f"not articles: {not_articles} pages judged listing or other pages (fetched for their links only)")
         click.echo(_last_run(total))
         if total.failures:
             click.echo("failures by reason:")

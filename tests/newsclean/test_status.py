@@ -55,3 +55,14 @@ def test_status_without_a_ledger(tmp_path: Path) -> None:
 def test_status_help() -> None:
     result = CliRunner().invoke(status, ["--help"])
     assert result.exit_code == 0 and "--state" in result.output and "--site" in result.output
+
+
+def test_status_counts_the_pages_judged_not_articles(tmp_path: Path) -> None:
+    state = tmp_path / "state.sqlite"
+    make_ledger(state)
+    with SQLiteLedger(state) as ledger:
+        ledger.mark_not_article("https://a.vn/3", "a.vn", "score=-2.5")
+    result = CliRunner().invoke(status, ["--state", str(state)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1].split() == ["a.vn", "1", "0", "0", "2", "1", "1"]  # left pending
+    assert "not articles: 1 pages" in result.output

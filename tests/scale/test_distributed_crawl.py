@@ -135,3 +135,32 @@ def test_a_transient_failure_is_fetched_again_by_the_next_distributed_run(tmp_pa
         assert [r["status"] for r in server.requests() if r["path"] == flaky] == [503, 503, 200]
     finally:
         server.stop()
+
+
+def test_two_workers_on_a_site_nobody_configured(tmp_path, redis_url):
+    """The generated site of real pages (tests/crawler/newsite.py) from its home page URL, by two
+    workers: every article written once across both folders, no listing, nothing refused asked."""
+    from tests.crawler.newsite import build_news_site
+    from tests.crawler.test_any_site import check_requests, check_rows
+
+    trap = DemoServer(tmp_path, tmp_path / "trap-requests.log", host="127.0.0.2")
+    site = build_news_site(tmp_path / "site", trap.base)
+    server = DemoServer(site.root, tmp_path / "requests.log", faults=[{"path": ".", "delay": 0.05}])
+    try:
+        workers = []
+        for name in ("a", "b"):
+            command = [sys.executable, "-m", "newsclean", "crawl", server.base + "/", "-o", str(tmp_path / "out"),
+                       "--redis", redis_url]
+            for key, value in {**FAST, "NEWSCLEAN_WORKER_ID": name, "NEWSCLEAN_LEASE_SECONDS": "3",
+                               "NEWSCLEAN_REDIS_SLOT_LEASE": "5", "NEWSCLEAN_REDIS_IDLE_CLOSE": "2"}.items():
+                command += ["-s", f"{key}={value}"]
+            workers.append(subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL,
+                                            stderr=open(tmp_path / f"{name}.log", "w")))
+        for name, worker in zip("ab", workers):
+            assert worker.wait(240) == 0, (tmp_path / f"{name}.log").read_text()[-3000:]
+        check_rows(site, pq.read_table(tmp_path / "out").to_pylist(), server.base)
+        check_requests(site, server, trap)
+        assert min(pq.read_table(tmp_path / "out" / f"worker-{w}").num_rows for w in "ab") > 0
+    finally:
+        server.stop()
+        trap.stop()
