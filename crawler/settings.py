@@ -88,13 +88,17 @@ EXTENSIONS = {"crawler.extensions.CrawlProgress": 500, "crawler.extensions.Crawl
 # --- Discovery ----------------------------------------------------------------------------
 #: sites.toml to read site names from (default: seeds/sites.toml).
 NEWSCLEAN_SITES_FILE = ""
-#: Link hops followed from a start page, sitemap or feed (0: only what they list).
+#: Link hops followed from a start page, sitemap or feed (0: only what they list). 2 reaches an
+#: article two hops from the home page (home -> category -> article).
 NEWSCLEAN_FOLLOW_DEPTH = 2
 #: Follow the links of article pages too (found by a cheap scan of their <a href>, not a parse);
 #: False: only start and listing pages are followed.
 NEWSCLEAN_FOLLOW_ARTICLE_LINKS = True
 #: Pages (articles and link pages) requested per site at most.
 NEWSCLEAN_MAX_PAGES_PER_SITE = 10_000
+#: Date archive and calendar pages (crawler.traps.is_calendar) followed per site at most: they
+#: link to endlessly many dates. The rest are cut and counted (``cut/calendar``).
+NEWSCLEAN_MAX_CALENDAR_PAGES = 20
 #: Sitemap and feed entries older than this are skipped: an ISO date/time (``2024-06-10``,
 #: naive = UTC+7) or an age (``36h``, ``7d``). Empty: no window.
 NEWSCLEAN_SINCE = ""

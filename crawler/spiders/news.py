@@ -6,8 +6,12 @@ Discovery routes, per site (``seeds/sites.toml``, or a start URL: see ``crawler.
 robots.txt ``Sitemap:`` lines, sitemaps and sitemap indexes (news sitemaps included, with the
 NEWSCLEAN_SINCE window), RSS/Atom feeds, and link following inside the allowed domains,
 NEWSCLEAN_FOLLOW_DEPTH hops from a start page, sitemap or feed, at most
-NEWSCLEAN_MAX_PAGES_PER_SITE pages. Pages whose URL matches an article pattern become items;
-other pages are fetched for their links only (and only while there are hops left).
+NEWSCLEAN_MAX_PAGES_PER_SITE pages, traps cut (``crawler.traps``); feeds announced by pages
+(``<link rel="alternate">``) are read too. Every in-site page is an article candidate, handed to
+the pipeline with the route it was found by, which decides from the route, the page's markup
+and shape and the extracted text whether it is an article (``crawler.articles``); only pages
+known not to be articles (judged so by an earlier run, or of a URL shape only non-articles had)
+are fetched for their links alone, and only while there are hops left.
 
 Incremental crawls (when the ``CrawlLedger`` extension is on, see ``crawler.ledger``): the crawl
 starts with every article URL the ledger holds as pending (discovered, not finished), whatever

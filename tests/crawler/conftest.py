@@ -26,9 +26,11 @@ FAST = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0", "NEWSCLEAN_CLEAN
 class DemoServer:
     """crawler/demo/server.py serving ``root``; its request log is the ground truth of what was fetched."""
 
-    def __init__(self, root: Path, log: Path, faults: list[dict] | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(self, root: Path, log: Path, faults: list[dict] | None = None, host: str = "127.0.0.1",
+                 port: int = 0) -> None:
         self.root, self.log = root, log
-        command = [sys.executable, "-m", "crawler.demo.server", str(root), "--log", str(log), "--host", host]
+        command = [sys.executable, "-m", "crawler.demo.server", str(root), "--log", str(log), "--host", host,
+                   "--port", str(port)]
         if faults:
             faults_file = log.with_suffix(".faults.json")
             faults_file.write_text(json.dumps(faults), encoding="utf-8")

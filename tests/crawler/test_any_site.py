@@ -70,8 +70,8 @@ def test_home_page_url_finds_every_article_once(news_site):
     finally:
         server.stop()
     assert run.returncode == 0, run.stderr[-3000:]
-    rows = run.rows()
-    check_rows(site, rows, server.base)
+    rows, base = run.rows(), server.base
+    check_rows(site, rows, base)
     check_requests(site, server, trap)
     assert len({r["language"] for r in rows}) >= 6
     # wcxb pages keep their cross-domain canonical link: the row's url is the page's own.
@@ -86,6 +86,19 @@ def test_home_page_url_finds_every_article_once(news_site):
         assert paths.count(listing) == 1  # each page fetched once
     assert "/feeds/politics.rss" in paths and "/sitemaps/posts.xml.gz" in paths
     assert not [line for line in summary.splitlines() if " DEBUG " in line]
+
+    # A scheduled re-run: the pages judged not articles are known (the ledger); they are fetched
+    # only when their links are wanted, never cleaned and judged again; nothing is written twice.
+    server = DemoServer(site.root, tmp / "requests-rerun.log", port=server.port)  # the same site
+    try:
+        rerun = run_crawl([server.base + "/"], tmp / "out", timeout=240)
+    finally:
+        server.stop()
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert re.search(r"written=0 not_article=0 ", rerun.stderr), rerun.stderr[-2000:]
+    check_rows(site, rerun.rows(), base)
+    dates = [p for p in server.paths() if p.startswith("/archive/2025/") and p != "/archive/2025/05/03/"]
+    assert dates == []  # date pages two hops away: known not articles, no links wanted from them
 
 
 def test_hostile_pages_mixed_in_are_counted_and_the_articles_still_written(news_site):
