@@ -26,8 +26,10 @@ import gzip
 import re
 import tomllib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 import trafilatura
@@ -270,54 +272,85 @@ def flatten_deep(root: HtmlElement, max_depth: int) -> int:
     return len(flattened)
 
 
-# --------------------------------------------------------------------------- pruning and captions
+# --------------------------------------------------------------------------- clutter and captions
+#
+# The lexicon's clutter containers are marked, not removed: trafilatura chooses the article on
+# the intact page, and the lines it returns that come from a marked container are dropped
+# afterwards (``drop_clutter``). A wrong verdict (a WordPress ``tag-…`` class on the
+# ``<article>``, a ``sidebar-first`` class on the main column) can then cost at most the lines
+# of that container, never the choice of the article, and ``drop_clutter`` refuses a verdict
+# that would take most of the text.
 
-def _protected(meta: PageMeta) -> set[HtmlElement]:
-    """The headline, the lead and their ancestors: never pruned."""
+#: Elements whose text trafilatura returns as one line.
+_BLOCK_TAGS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "div", "td", "th", "dd", "dt",
+                         "blockquote", "pre", "figcaption", "section", "span", "a", "strong", "em", "b"})
+#: Never marked as clutter, nor any element that holds one: where pages keep their article.
+_ARTICLE_XPATH = etree.XPath("//article|//main|//*[@itemprop='articleBody']|//*[@role='main']")
+MAX_CLUTTER_SHARE = 0.5     # all clutter lines together may be at most this share of the text ...
+MAX_CONTAINER_SHARE = 0.25  # ... and the lines of one container at most this share
+LEAD_MAX_LEVELS = 4         # a lead shares an ancestor with the headline this close to both
+
+
+def _protected(tree: HtmlElement, meta: PageMeta) -> set[HtmlElement]:
+    """The headline, the lead, the article containers, and all their ancestors: never clutter."""
     keep: set[HtmlElement] = set()
-    for element in (meta.headline, meta.lead_element):
+    for element in (meta.headline, meta.lead_element, *_ARTICLE_XPATH(tree)):
         if element is not None:
             keep.add(element)
             keep.update(element.iterancestors())
     return keep
 
 
-def _remove(element: HtmlElement) -> None:
-    """Detach an element, keeping its tail text in place."""
-    parent = element.getparent()
-    if parent is not None:
-        element.drop_tree()
+@dataclass
+class Clutter:
+    """What the lexicon marked on a page: the text lines of each clutter container, bylines."""
+
+    containers: list[set[str]] = field(default_factory=list)
+    bylines: list[str] = field(default_factory=list)
+
+    def add(self, lines: Iterable[str]) -> None:
+        found = {line for line in lines if line}
+        if found:
+            self.containers.append(found)
 
 
-def prune_clutter(tree: HtmlElement, meta: PageMeta, lexicon: HtmlLexicon) -> list[str]:
-    """Remove clutter containers; return the texts of the byline blocks removed (author candidates).
+def mark_clutter(tree: HtmlElement, meta: PageMeta, lexicon: HtmlLexicon) -> Clutter:
+    """The text lines of the containers the ``[html]`` vocabulary names (related boxes, share
+    bars, tags, ads, bylines...), outside the protected elements.
 
     The attribute values are fetched by one XPath and judged once per distinct value
     (``HtmlLexicon.verdict`` caches the verdicts across pages).
     """
-    keep = _protected(meta)
-    body = tree.find("body")
-    page_chars = len(body.text_content()) if body is not None else 0
-    marked: dict[HtmlElement, str] = {}
+    keep = _protected(tree, meta)
+    clutter = Clutter()
+    seen: set[HtmlElement] = set()
     for value in _attribute_xpath(lexicon.attributes)(tree):
         verdict = lexicon.verdict(value.lower())
-        if verdict is None:
-            continue
         element = value.getparent()
-        if element not in keep and element.tag not in ("html", "body", "head") and element not in marked:
-            marked[element] = verdict
-    bylines: list[str] = []
-    for element, verdict in marked.items():
-        if _detached(element, tree):
+        if verdict is None or element in keep or element in seen or element.tag in ("html", "body", "head"):
             continue
-        text = element.text_content()
-        if len(text) > 0.4 * page_chars and page_chars > 2000:
-            continue  # a container of most of the page: a layout wrapper, whatever its name says
+        seen.add(element)
+        if _in_code(element):
+            continue  # syntax highlighting: "hljs-comment", "token tag"
         if verdict == "byline":
-            bylines.append(normalize_line(text))
-        _remove(element)
-    bylines.extend(_right_aligned_signatures(tree, keep))
-    return [b for b in bylines if b]
+            clutter.bylines.append(normalize_line(element.text_content()))
+        clutter.add(_block_lines(element))
+    for text in _right_aligned_signatures(tree, keep):
+        clutter.bylines.append(text)
+        clutter.add([text])
+    clutter.bylines = [b for b in clutter.bylines if b]
+    return clutter
+
+
+def _in_code(element: HtmlElement) -> bool:
+    return element.tag in ("pre", "code") or any(a.tag in ("pre", "code") for a in element.iterancestors())
+
+
+def _block_lines(element: HtmlElement) -> list[str]:
+    """The texts an extractor may return for ``element``: its own and its blocks' (normalized)."""
+    lines = [normalize_line(element.text_content())]
+    lines += [normalize_line(e.text_content()) for e in element.iterdescendants(*_BLOCK_TAGS)]
+    return lines
 
 
 _CLASS_VALUES = etree.XPath("//*/@class")
@@ -326,14 +359,6 @@ _CLASS_VALUES = etree.XPath("//*/@class")
 @lru_cache(maxsize=8)
 def _attribute_xpath(attributes: tuple[str, ...]) -> etree.XPath:
     return etree.XPath("|".join(f"//*/@{name}" for name in attributes))
-
-
-def _detached(element: HtmlElement, tree: HtmlElement) -> bool:
-    """Is the element inside a subtree already removed?"""
-    for ancestor in element.iterancestors():
-        if ancestor is tree:
-            return False
-    return True
 
 
 def _right_aligned_signatures(tree: HtmlElement, keep: set[HtmlElement]) -> list[str]:
@@ -347,8 +372,28 @@ def _right_aligned_signatures(tree: HtmlElement, keep: set[HtmlElement]) -> list
         text = normalize_line(element.text_content())
         if 0 < len(text) <= 60 and len(text.split()) <= 8 and not text.endswith((".", "?", "!", ":")):
             found.append(text)
-            _remove(element)
     return found
+
+
+def drop_clutter(lines: list[str], clutter: Clutter) -> list[str]:
+    """``lines`` without those of the marked clutter containers. A container whose lines would be
+    more than ``MAX_CONTAINER_SHARE`` of the text is refused (its name misleads: it holds the
+    article, or a large part of it), and so is all clutter when it would take more than
+    ``MAX_CLUTTER_SHARE``."""
+    total = sum(map(len, lines))
+    present = set(lines)
+    drop: set[str] = set()
+    for container in clutter.containers:
+        found = container & present
+        if sum(map(len, found)) <= MAX_CONTAINER_SHARE * total:
+            drop |= found
+        else:
+            EVENTS["clutter_refused"] += 1
+    kept = [line for line in lines if line not in drop]
+    if total - sum(map(len, kept)) > MAX_CLUTTER_SHARE * total:
+        EVENTS["clutter_refused"] += 1
+        return lines
+    return kept
 
 
 def caption_is_sentence(text: str, lexicon: HtmlLexicon) -> bool:
@@ -367,6 +412,11 @@ def caption_is_sentence(text: str, lexicon: HtmlLexicon) -> bool:
     return len(words) <= 3 and len(re.sub(r"\W", "", body)) >= lexicon.caption_min_chars and not body.isascii()
 
 
+def has_credit(text: str, lexicon: HtmlLexicon) -> bool:
+    """Does the caption end in a photo credit ("Ảnh: Reuters", "(Ảnh minh hoạ)", "Photo: AP")?"""
+    return lexicon.credit.search(fold(text)) is not None
+
+
 def _cut_folded(text: str, folded_index: int) -> str:
     """``text`` up to the character whose folded prefix has length ``folded_index``."""
     for i in range(len(text)):
@@ -375,80 +425,92 @@ def _cut_folded(text: str, folded_index: int) -> str:
     return text
 
 
-def convert_captions(tree: HtmlElement, lexicon: HtmlLexicon) -> list[HtmlElement]:
-    """Figures become a plain ``<p>`` with their caption when it is a sentence (trafilatura
-    deletes figures, captions included), else their caption is removed; returns the new <p>s."""
-    kept: list[HtmlElement] = []
+@dataclass(frozen=True)
+class Caption:
+    """A caption kept as article text, and the texts of the paragraphs around its figure."""
+
+    text: str
+    before: str | None
+    after: str | None
+
+
+_PARAGRAPH_BEFORE = etree.XPath("preceding::p[normalize-space()][1]")
+_PARAGRAPH_AFTER = etree.XPath("following::p[normalize-space()][1]")
+
+
+def sort_captions(tree: HtmlElement, lexicon: HtmlLexicon, clutter: Clutter) -> list[Caption]:
+    """Captions policy over the page: a caption that is a sentence is kept as article text
+    (trafilatura drops figures, captions included; ``insert_captions`` puts it back beside its
+    paragraphs); credits and noun-phrase labels join the clutter lines."""
     candidates = list(tree.iter("figcaption"))
     for value in _CLASS_VALUES(tree):
         if lexicon.is_caption_class(value.lower()):
             element = value.getparent()
             if element.tag != "figcaption":
                 candidates.append(element)
+    kept = []
     for caption in candidates:
-        if _detached(caption, tree):
-            continue
         text = normalize_line(caption.text_content())
-        holder = _caption_holder(caption)
-        if not text or not caption_is_sentence(text, lexicon):
-            _remove(caption)
+        if not text:
             continue
-        paragraph = etree.Element("p")
-        paragraph.text = text
-        paragraph.tail = holder.tail
-        holder.getparent().replace(holder, paragraph)
-        kept.append(paragraph)
+        if not caption_is_sentence(text, lexicon):
+            clutter.add([text])
+            continue
+        if not has_credit(text, lexicon):
+            continue  # a sentence without a credit: not told from a pull quote or a teaser, left as it is
+        before, after = _PARAGRAPH_BEFORE(caption), _PARAGRAPH_AFTER(caption)
+        kept.append(Caption(text, normalize_line(before[0].text_content()) if before else None,
+                            normalize_line(after[0].text_content()) if after else None))
     return kept
 
 
-def _caption_holder(caption: HtmlElement) -> HtmlElement:
-    """What a kept caption replaces: its figure (or image table), else the caption itself."""
-    for ancestor in caption.iterancestors("figure", "table"):
-        if ancestor.tag == "figure" or ancestor.find(".//img") is not None:
-            if ancestor.find(".//p") is None or ancestor.tag == "figure":
-                return ancestor
-        break
-    return caption
+def insert_captions(lines: list[str], captions: list[Caption]) -> list[str]:
+    """Each kept caption after the paragraph before its figure, or before the one after it, when
+    that paragraph is in the extracted text (a caption elsewhere on the page stays out)."""
+    present = set(lines)
+    for caption in captions:
+        if caption.text in present:
+            continue
+        if caption.before in present:
+            lines.insert(lines.index(caption.before) + 1, caption.text)
+        elif caption.after in present:
+            lines.insert(lines.index(caption.after), caption.text)
+        else:
+            continue
+        present.add(caption.text)
+    return lines
 
 
 # --------------------------------------------------------------------------- extraction and assembly
 
 def extract_lines(tree: HtmlElement, url: str | None) -> list[str]:
-    """trafilatura's main-text lines for a pre-parsed, pre-pruned tree (fast mode, no comments)."""
-    result = trafilatura.bare_extraction(tree, url=url, fast=True, include_comments=False,
-                                         include_tables=True, with_metadata=False)
+    """trafilatura's main-text lines for the parsed page, with its default cascade (its own
+    extractor, compared with readability and jusText): the base newsclean never falls below.
+    trafilatura works on a copy; ``tree`` stays as it is."""
+    result = trafilatura.bare_extraction(tree, url=url, include_comments=False, include_tables=True,
+                                         with_metadata=False)
     if not result or not result.text:
         return []
     return [line for line in (normalize_line(l) for l in result.text.splitlines()) if line]
 
 
-def _lead_captions(meta: PageMeta, captions: list[HtmlElement], tree: HtmlElement) -> list[str]:
-    """Kept captions of the lead image: between the lead (or headline) and the first body paragraph."""
-    start = meta.lead_element if meta.lead_element is not None else meta.headline
-    if start is None or not captions or _detached(start, tree):
-        return []
-    found = []
-    wanted = set(captions)
-    for element in start.xpath("following::p"):
-        if element in wanted:
-            found.append(element.text or "")
-        elif len(normalize_line(element.text_content())) >= 60:
-            break
-        if len(found) >= 2:
-            break
-    return found
-
-
-def assemble(lines: list[str], meta: PageMeta, lead_captions: list[str]) -> list[str]:
-    """Body lines with the title dropped from the top and the lead and lead captions put back."""
+def assemble(lines: list[str], meta: PageMeta) -> list[str]:
+    """Body lines with the title dropped from the top and the lead put back when missed."""
     if lines and meta.title and fold(lines[0]) == fold(meta.title):
         lines = lines[1:]
     body_key = " ".join(lines[:40]).lower()  # lines and metadata are both normalized (NFC): lower() suffices
-    head = []
-    if meta.lead and normalize_line(meta.lead).lower()[:120] not in body_key:
-        head.append(meta.lead)
-    head += [c for c in lead_captions if normalize_line(c).lower()[:120] not in body_key]
-    return head + lines
+    if meta.lead and _beside_headline(meta) and normalize_line(meta.lead).lower()[:120] not in body_key:
+        return [meta.lead, *lines]
+    return lines
+
+
+def _beside_headline(meta: PageMeta) -> bool:
+    """Does the lead stand in the headline's own block (a sapo, a standfirst), rather than
+    somewhere else on the page whose class only says "summary" or "description"?"""
+    if meta.headline is None or meta.lead_element is None:
+        return False
+    near = set(islice(meta.headline.iterancestors(), LEAD_MAX_LEVELS))
+    return any(a in near for a in islice(meta.lead_element.iterancestors(), LEAD_MAX_LEVELS + 1))
 
 
 def _author(meta: PageMeta, bylines: list[str]) -> str | None:
@@ -483,20 +545,17 @@ def process_html(html: str | bytes, url: str | None = None, source: str | None =
     lexicon = load_html_lexicon()
     meta = extract_metadata(tree, url, lambda e: is_lead_element(e, lexicon), lexicon.naive_time_offsets)
     signals = page_signals(tree, meta)
-    etree.strip_elements(tree, *_STRIPPED_TAGS, with_tail=False)
-    bylines = prune_clutter(tree, meta, lexicon)
-    captions = convert_captions(tree, lexicon)
-    lead_captions = _lead_captions(meta, captions, tree)
+    clutter = mark_clutter(tree, meta, lexicon)
+    captions = sort_captions(tree, lexicon, clutter)
     lines = extract_lines(tree, url)
     if not lines:
         return Dropped("no_article", "extractor found no main text")
-    lines = assemble(lines, meta, lead_captions)
-    # The captions policy was applied with the markup in hand: the kept captions stay.
+    lines = assemble(insert_captions(drop_clutter(lines, clutter), captions), meta)
     article = clean_lines(lines, title_hint=meta.title, keep_lines=frozenset(c.text for c in captions),
                           page_dump=False)
     key = meta.canonical or url or source or "<html>"
     doc = Document(id=stable_id(key), source=source or url or "<html>", url=meta.canonical or url,
                    domain=registered_domain(meta.canonical or url), title=article.title or meta.title,
-                   author=article.author or _author(meta, bylines), published=meta.published,
+                   author=article.author or _author(meta, clutter.bylines), published=meta.published,
                    text="\n".join(article.paragraphs), flags=list(flags), page=signals)
     return run_stages(doc, FINAL_STAGES)

@@ -33,6 +33,7 @@ TITLE_LOOKBACK = 12        # how far above the first paragraph the headline may 
 AUTHOR_LOOKAHEAD = 6       # how far below the last paragraph a byline may stand
 MAX_NAME_WORDS = 5
 CLUTTER_COST = 40          # characters a non-paragraph line inside a cluster costs it (see core)
+UNENDED_DIVISOR = 2        # a paragraph not ended like a sentence weighs 1/this in a cluster
 MIN_WIDGET_REPEATS = 3     # a short line standing this often on a page is a widget
 
 _SENTENCE_END = tuple(".!?…:;\"”’')]»。！？：；」』）")
@@ -164,11 +165,15 @@ class _Page:
         following = [j for j in range(i + 1, min(i + 1 + 3 * window, len(self.lines))) if self.free(j)][:window]
         return any(self.body[a] and self.body[b] for a, b in zip(following, following[1:]))
 
-    def label_repeated_links(self, first: int, last: int, title: str | None) -> None:
-        """Inside the article: headlines that stand twice on the page are links, a paragraph under one a teaser."""
+    def label_repeated_links(self, first: int, last: int, title: str | None, *, lists: bool = True) -> None:
+        """Inside the article: headlines that stand twice on the page are links, a paragraph under
+        one a teaser. ``lists``: list items count too (an extractor's output keeps a list's
+        repeated items, "- Rest day", as the markup had them)."""
         counts = Counter(self.lines)
         for i in range(first, last + 1):
             line = self.lines[i]
+            if not lists and is_list_item(line):
+                continue
             if self.free(i) and counts[line] > 1 and is_headline_like(line) and line != title:
                 self.labels[i] = Label.REPEATED
                 if word_count(line) >= MIN_LINK_WORDS and self.free_body(i + 1) and not self._body_near(i + 2):
@@ -214,11 +219,17 @@ class _Page:
             if self.free_body(i):
                 if start is None:
                     start = i
-                last, size, gap, clutter_at_last = i, size + len(self.lines[i]), 0, clutter
+                last, size, gap, clutter_at_last = i, size + self._weight(i), 0, clutter
             elif start is not None:
                 clutter += 1
                 gap += self.free(i) and not self._prose_like(i)
         return best
+
+    def _weight(self, i: int) -> int:
+        """What a paragraph adds to its cluster: its characters, half of them when it does not
+        end like a sentence (a long line of menu entries, a select box's options)."""
+        line = self.lines[i]
+        return len(line) if line.endswith(_SENTENCE_END) else len(line) // UNENDED_DIVISOR
 
     def _prose_like(self, i: int) -> bool:
         """A short line that reads as text (a sentence, a list item), not as a link or menu entry."""
@@ -314,8 +325,9 @@ def clean_lines(
     if span and not title_hint:
         title_index, first = page.find_title(first)
     title = title_hint or (page.lines[title_index] if title_index is not None else None)
-    page.label_repeated_links(first, last, title)
-    page.label_link_runs(first, last)
+    page.label_repeated_links(first, last, title, lists=page_dump)
+    if page_dump:  # an extractor's output: it already judged link density on the markup
+        page.label_link_runs(first, last)
     if span:
         last = page.last_body(first, last)
     above = range(title_index + 1 if title_index is not None else max(first - TITLE_LOOKBACK, 0), first)
@@ -327,7 +339,15 @@ def clean_lines(
 
 
 def _footer_start(page: _Page) -> int:
-    return next((i for i, label in enumerate(page.labels) if label is Label.FOOTER), len(page.lines))
+    """The first footer line with no body paragraph after it (a footer phrase that stands
+    inside the article, a copyright line under a photo, does not cut the rest)."""
+    start = len(page.lines)
+    for i in range(len(page.lines) - 1, -1, -1):
+        if page.free_body(i):
+            break
+        if page.labels[i] is Label.FOOTER:
+            start = i
+    return start
 
 
 def _unique(lines) -> list[str]:
