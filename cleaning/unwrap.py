@@ -34,6 +34,7 @@ MAX_LINK_WORDS = 8                  # a link text between two pieces of a senten
 MIN_LINK_CUTS = 1                   # lines starting with closing punctuation that show a dump cut at links
 SENTENCE_END = re.compile(r"""[.!?…:;。！？：；]["'”’»)\]」』）]*\s*$""")
 _WIDE = re.compile("[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+_ITEM = re.compile(r"\s*(\d{1,4}\.|[*+•·-])\s")
 _CLOSING = tuple(",.;:!?)]»”’…、。，）")
 
 
@@ -57,9 +58,11 @@ def _wraps_into_next(line: str, following: str, width: int) -> bool:
 
 
 def _candidates(lines: list[str], width: int) -> list[int]:
-    """Indexes of lines long enough to be wrapped, not ending a sentence, followed by a line of text."""
+    """Indexes of lines long enough to be wrapped, not ending a sentence, followed by a line of
+    text that is not a new list item (lynx's numbered references, bullets)."""
     return [i for i in range(len(lines) - 1)
-            if lines[i + 1].strip() and columns(lines[i].rstrip()) >= FULL * width and not SENTENCE_END.search(lines[i])]
+            if lines[i + 1].strip() and not _ITEM.match(lines[i + 1])
+            and columns(lines[i].rstrip()) >= FULL * width and not SENTENCE_END.search(lines[i])]
 
 
 def _wrappable(line: str) -> bool:
