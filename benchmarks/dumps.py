@@ -19,8 +19,8 @@ in the layouts ``extraction_bench.py`` reads (see its --help):
   traf-<style>/   the snippet layout: evaldata.json + html/<file>.gz (the dump, gzipped) +
                   manifest.tsv (id = file, url, language)
   vi-<style>/     text/<id>.txt + gold/<id>.txt (headline first) + manifest.tsv
-and the HTML sets trafilatura runs on: wcxb-html/ and traf-html/ (links to the same pages and
-gold, with the same manifest.tsv for --group-by), and devset/vi itself.
+and the HTML sets trafilatura runs on: wcxb-html/, traf-html/ and vi-html/ (links to the same
+pages and gold, with the same manifest.tsv for --group-by).
 The language column comes from langdetect (seeded) on the gold text (the "with" snippets for
 trafilatura-eval).
 
@@ -36,7 +36,6 @@ import argparse
 import csv
 import gzip
 import json
-import os
 import re
 import subprocess
 import sys
@@ -289,6 +288,13 @@ def make_traf(devset: Path, out: Path, styles: list[str]) -> None:
 
 def make_vi(devset: Path, out: Path, styles: list[str]) -> None:
     source = devset / "vi"
+    html_set = out / "vi-html"
+    for sub in ("pages", "gold"):
+        (html_set / sub).mkdir(parents=True, exist_ok=True)
+    for page in sorted((source / "pages").glob("*.html")):
+        link(page, html_set / "pages" / page.name)
+        link(source / "gold" / f"{page.stem}.txt", html_set / "gold" / f"{page.stem}.txt")
+    write_manifest(html_set, [(page.stem, "", "vi") for page in sorted((source / "pages").glob("*.html"))])
     for style in styles:
         folder = out / f"vi-{style}"
         (folder / "text").mkdir(parents=True, exist_ok=True)
@@ -315,15 +321,13 @@ def bench(data: list[Path], args: list[str], python: str) -> dict:
         return json.loads(Path(report.name).read_text(encoding="utf-8"))["datasets"]
 
 
-def html_sets(corpus: str, devset: Path, out: Path) -> tuple[list[Path], list[str]]:
-    if corpus == "vi":
-        return [devset / "vi"], []
+def html_sets(corpus: str, out: Path) -> tuple[list[Path], list[str]]:
     return [out / f"{corpus}-html"], []
 
 
-def score(corpus: str, styles: list[str], devset: Path, out: Path, python: str) -> dict:
+def score(corpus: str, styles: list[str], out: Path, python: str) -> dict:
     """{"trafilatura": metrics, style: {"raw_input": metrics, "clean_text": metrics}} for one corpus."""
-    data, extra = html_sets(corpus, devset, out)
+    data, extra = html_sets(corpus, out)
     html = next(iter(bench(data, ["--only", "trafilatura", *extra], python).values()))
     titles = ["--titles", "off"] if corpus == "wcxb" else []
     dumps = bench([out / f"{corpus}-{s}" for s in styles],
@@ -371,6 +375,8 @@ def main() -> None:
     args = parser.parse_args()
     for corpus in args.corpora:
         missing = [s for s in args.styles if args.remake or not (args.out / f"{corpus}-{s}" / "manifest.tsv").exists()]
+        if not (args.out / f"{corpus}-html" / "manifest.tsv").exists():
+            missing = missing or args.styles[:1]  # the HTML set is written with the dumps
         if missing:
             print(f"writing {corpus} dumps: {', '.join(missing)}", file=sys.stderr, flush=True)
             MAKERS[corpus](args.devset, args.out, missing)
@@ -378,7 +384,7 @@ def main() -> None:
         return
     figures = {}
     for corpus in args.corpora:
-        figures[corpus] = score(corpus, args.styles, args.devset, args.out, sys.executable)
+        figures[corpus] = score(corpus, args.styles, args.out, sys.executable)
         if args.json:
             args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
         print(report(corpus, figures[corpus], args.styles) + "\n", flush=True)
