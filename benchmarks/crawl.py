@@ -8,8 +8,9 @@
    sitemaps and feeds, in a temporary folder.
 2. Calibration: how much faster ``--workers`` processes run a CPU-bound loop than one (what
    the machine gives right now; the dev box is shared).
-3. Per run: the one-core baseline (process_html on ``--baseline-pages`` of the same pages,
-   one after the other in this process, timed per call) before and after the crawl, and the
+3. Per run: the one-core baselines (process_html, and bare ``trafilatura.extract``, on
+   ``--baseline-pages`` of the same pages read from disk, one after the other in this process,
+   timed per call) before and after the crawl, and the
    crawl itself: crawler/demo/server.py serves the site on 127.0.0.1 and ``newsclean crawl``
    fetches it (robots.txt -> sitemap index -> sitemaps -> articles; link following on,
    politeness waits off since the server is ours; a fresh crawl ledger), with
@@ -83,19 +84,29 @@ def parallel_ceiling(workers: int, n: int = 5_000_000, repeats: int = 3) -> floa
     return workers * one / together
 
 
-def baseline_rate(site: Path, paths: list[str], base: str) -> float:
-    """process_html pages/s on one core (after one warm-up page; file reads not timed)."""
+def baseline_rate(site: Path, paths: list[str], base: str, extract=None) -> float:
+    """``extract(body, url)`` pages/s on one core (default process_html; after one warm-up
+    page; file reads not timed)."""
+    extract = extract or (lambda body, url: process_html(body, url=url))
+
     def page(path: str) -> bytes:
         return (site / path.lstrip("/")).read_bytes().replace(b"{{BASE}}", base.encode())
 
-    process_html(page(paths[0]), url=base + paths[0])
+    extract(page(paths[0]), base + paths[0])
     busy = 0.0
     for path in paths:
         body = page(path)
         start = time.perf_counter()
-        process_html(body, url=base + path)
+        extract(body, base + path)
         busy += time.perf_counter() - start
     return len(paths) / busy
+
+
+def trafilatura_extract(body: bytes, url: str) -> object:
+    """Bare ``trafilatura.extract`` with its defaults: the issue's yardstick."""
+    import trafilatura
+
+    return trafilatura.extract(body, url=url)
 
 
 @dataclass
@@ -136,7 +147,8 @@ class Sample:
 
 def run_crawl(url: str, out: Path, state: Path, workers: int) -> tuple[float, Sample, int, str]:
     """(wall seconds, memory/CPU samples, pid of the crawl process, stderr)."""
-    command = [sys.executable, "-m", "newsclean.crawl_cmd", url, "-o", str(out),
+    log_file = out.with_name(out.name + ".log")  # Scrapy's stats dump (elapsed time) is there
+    command = [sys.executable, "-m", "newsclean.crawl_cmd", url, "-o", str(out), "--log-file", str(log_file),
                "-s", f"NEWSCLEAN_CLEAN_WORKERS={workers}", "-s", f"NEWSCLEAN_STATE={state}"]
     for name, value in FAST.items():
         command += ["-s", f"{name}={value}"]
@@ -153,7 +165,7 @@ def run_crawl(url: str, out: Path, state: Path, workers: int) -> tuple[float, Sa
         text = stderr.read()
     if child.returncode != 0:
         raise SystemExit(f"crawl failed ({child.returncode}):\n{text[-3000:]}")
-    return wall, sample, child.pid, text
+    return wall, sample, child.pid, log_file.read_text(encoding="utf-8")
 
 
 def scrapy_alone(urls: Path, server: psutil.Process, *, middlewares: bool) -> tuple[float, float]:
@@ -197,9 +209,11 @@ def main() -> None:
                 load = os.getloadavg()[0]
                 ceiling = parallel_ceiling(args.workers)
                 before = baseline_rate(site, sample_paths, base)
+                bare_before = baseline_rate(site, sample_paths, base, trafilatura_extract)
                 wall, sample, pid, stderr = run_crawl(base + "/", out, state, args.workers)
                 server_cpu = sum(psutil.Process(server.pid).cpu_times()[:2])
                 after = baseline_rate(site, sample_paths, base)
+                bare_after = baseline_rate(site, sample_paths, base, trafilatura_extract)
                 urls = Path(tmp) / "urls.txt"
                 urls.write_text("\n".join(base + path for path in paths))
                 alone = scrapy_alone(urls, psutil.Process(server.pid), middlewares=True)
@@ -218,6 +232,7 @@ def main() -> None:
             main_cpu = sample.cpu.pop(pid, 0.0)
             worker_cpu = sum(sample.cpu.values())
             row = dict(run=run, load=load, ceiling=ceiling, before=before, after=after, single=single,
+                       bare_before=bare_before, bare_after=bare_after, bare=(bare_before + bare_after) / 2,
                        written=written, wall=wall, scrapy=scrapy_seconds, rate=written / wall,
                        rate_scrapy=written / scrapy_seconds, pss=sample.peak_pss / MB, rss=sample.peak_rss / MB,
                        pss_main=sample.peak_pss_main / MB, pss_workers=sample.peak_pss_workers / MB,
@@ -253,6 +268,9 @@ def main() -> None:
         ("crawl, over Scrapy's elapsed time", lambda r: f"{r['rate_scrapy']:.1f} pages/s"),
         ("ratio end to end to one-core process_html (target >= 1.6x)", lambda r: f"{r['rate'] / r['single']:.2f}x"),
         ("ratio over Scrapy's elapsed time", lambda r: f"{r['rate_scrapy'] / r['single']:.2f}x"),
+        ("trafilatura.extract, one core (before / after the crawl)",
+         lambda r: f"{r['bare_before']:.1f} / {r['bare_after']:.1f} pages/s"),
+        ("ratio end to end to one-core trafilatura.extract (target >= 2.0x)", lambda r: f"{r['rate'] / r['bare']:.2f}x"),
         ("Scrapy alone, fetch and discard: CPU ms/page, default middlewares / none (server)",
          lambda r: f"{r['alone'][0]:.1f} ({r['alone'][1]:.1f}) / {r['floor'][0]:.1f} ({r['floor'][1]:.1f})"),
         ("most a Scrapy crawl can reach: ceiling x clean / (clean + Scrapy alone + server)",

@@ -67,7 +67,7 @@ def run_crawl(targets: Sequence[str], out: Path, overrides: Mapping[str, str] | 
     log_file = log_file or (Path(overrides.pop("LOG_FILE")) if overrides.get("LOG_FILE") else None)
     setup_logging(verbosity, log_file)
     settings = crawl_settings(overrides)
-    settings.set("LOG_LEVEL", "DEBUG" if (verbosity > 0 or log_file) else "INFO", priority="cmdline")
+    settings.set("LOG_LEVEL", "DEBUG" if verbosity > 0 else "INFO", priority="cmdline")
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # ours is the only handler
     try:
         resolve_sites(list(targets), settings.get("NEWSCLEAN_SITES_FILE") or None)
@@ -108,7 +108,7 @@ def run_crawl(targets: Sequence[str], out: Path, overrides: Mapping[str, str] | 
 @click.option("-v", "--verbose", count=True, help="More output: -v debug lines (Scrapy's too), -vv every library's.")
 @click.option("-q", "--quiet", is_flag=True, help="Warnings and errors only, and the summary.")
 @click.option("--log-file", type=click.Path(path_type=Path), default=None,
-              help="Also write every log line (DEBUG, Scrapy's stats dump included) to this file.")
+              help="Also write every log line (INFO, -v DEBUG; Scrapy's stats dump included) to this file.")
 @click.pass_context
 def crawl(ctx: click.Context, targets: tuple[str, ...], out: Path, state_path: Path | None,
           overrides: tuple[str, ...], redis_url: str | None, verbose: int = 0, quiet: bool = False,

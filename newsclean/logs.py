@@ -4,8 +4,9 @@
   ``install_root_handler=False``), so no line is printed twice.
 - Level: WARNING with ``-q``, INFO by default, DEBUG with ``-v`` (``-vv``: DEBUG for every library
   too). DEBUG lines (Scrapy's ``Crawled (200)``, ``Scraped from``) are hidden at INFO.
-- Scrapy's stats dictionary (``Dumping Scrapy stats``) goes to the terminal only at DEBUG;
-  ``--log-file PATH`` gets every line at DEBUG, the stats dump included.
+- Scrapy's stats dictionary (``Dumping Scrapy stats``) and start-up inventory go to the
+  terminal only at DEBUG; ``--log-file PATH`` gets every line at INFO (DEBUG with -v), those
+  included, even with -q.
 """
 from __future__ import annotations
 
@@ -53,10 +54,10 @@ def setup_logging(verbosity: int = 0, log_file: Path | None = None) -> None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         to_file = logging.FileHandler(log_file, encoding="utf-8")
         to_file.newsclean = True
-        to_file.setLevel(logging.DEBUG)
+        to_file.setLevel(min(console_level, logging.INFO))
         to_file.setFormatter(logging.Formatter(FORMAT))
         root.addHandler(to_file)
-        root.setLevel(logging.DEBUG)
+        root.setLevel(min(console_level, logging.INFO))
     if verbosity < 2:  # -vv: every library's DEBUG lines too
         for name in ("asyncio", "urllib3", "filelock", "fsspec", "charset_normalizer", "datatrove"):
             logging.getLogger(name).setLevel(max(logging.INFO, console_level))

@@ -158,9 +158,10 @@ def test_two_workers_on_a_site_nobody_configured(tmp_path, redis_url):
                                             stderr=open(tmp_path / f"{name}.log", "w")))
         for name, worker in zip("ab", workers):
             assert worker.wait(240) == 0, (tmp_path / f"{name}.log").read_text()[-3000:]
+        # Every article once across both workers' folders. (How the work splits is not asserted:
+        # on a site this small, whose frontier grows a link at a time, one worker may take it all.)
         check_rows(site, pq.read_table(tmp_path / "out").to_pylist(), server.base)
         check_requests(site, server, trap)
-        assert min(pq.read_table(tmp_path / "out" / f"worker-{w}").num_rows for w in "ab") > 0
     finally:
         server.stop()
         trap.stop()
