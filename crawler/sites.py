@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 
 DEFAULT_SITES_FILE = Path(__file__).resolve().parent.parent / "seeds" / "sites.toml"
 
-#: An article URL of a site that is not in sites.toml: ends in an id (``-123456.html``,
-#: ``-post123.html``, ``-20240601123456789.htm``, ``.chn``, ``.ldo``, ``.vov``).
+#: A likely article URL of a site that is not in sites.toml: ends in an id (``-123456.html``,
+#: ``-post123.html``, ``-20240601123456789.htm``, ``.chn``, ``.ldo``, ``.vov``). A hint (a higher
+#: prior in crawler.articles), not a gate: every page is judged by its own evidence.
 GENERIC_ARTICLE_PATTERN = r"[-/](?:post)?\d{5,}\.(?:html?|chn|ldo|vov)$"
 #: URLs never requested unless sites.toml says otherwise: search, tags, media, tracking.
 GENERIC_DENY_PATTERNS = (
@@ -22,7 +23,7 @@ GENERIC_DENY_PATTERNS = (
 
 @dataclass(frozen=True)
 class Site:
-    """One site: where discovery starts, what is in bounds, which URLs are articles."""
+    """One site: where discovery starts, what is in bounds, which URLs are likely articles."""
 
     name: str
     start_urls: tuple[str, ...] = ()

@@ -82,9 +82,11 @@ def run_crawl(targets: Sequence[str], out: Path, overrides: Mapping[str, str] | 
 
     stats = crawler.stats.get_stats() if crawler.stats else {}
     reason = str(stats.get("finish_reason", "did not start"))
-    for site, counts in sorted(site_counts(stats).items()):
+    per_site = site_counts(stats)
+    for site, counts in sorted(per_site.items()):
         click.echo(format_site(site, counts), err=True)
-    click.echo(f"crawl {reason}: {stats.get('item_scraped_count', 0)} articles cleaned, "
+    cleaned = sum(counts.get("cleaned", 0) for counts in per_site.values())
+    click.echo(f"crawl {reason}: {cleaned} articles cleaned, "
                f"{stats.get('response_received_count', 0)} responses, output {out}", err=True)
     if reason == "shutdown":
         click.echo("crawl stopped before the end: run it again to resume", err=True)
