@@ -262,8 +262,9 @@ class Ledger(ABC):
         """The URLs of ``site`` judged not to be articles."""
 
     @abstractmethod
-    def written_urls(self, site: str) -> list[str]:
-        """The URLs of ``site`` written as articles (their shapes are learned as article shapes)."""
+    def written_urls(self, site: str, limit: int | None = None) -> list[str]:
+        """The URLs of ``site`` written as articles (their shapes are learned as article shapes);
+        ``limit``: at most that many, the most recently written (a sample is enough for shapes)."""
 
     @abstractmethod
     def _finish(self, url: str, state: str, reason: str | None) -> None:
@@ -606,8 +607,12 @@ class SQLiteLedger(Ledger):
     def not_articles(self, site: str) -> list[str]:
         return [row["url"] for row in self._query("SELECT url FROM not_articles WHERE site = ?", (site,))]
 
-    def written_urls(self, site: str) -> list[str]:
-        return [row["url"] for row in self._query("SELECT url FROM urls WHERE site = ? AND state = 'written'", (site,))]
+    def written_urls(self, site: str, limit: int | None = None) -> list[str]:
+        sql = "SELECT url FROM urls WHERE site = ? AND state = 'written' ORDER BY written_at DESC, url"
+        params: tuple = (site,)
+        if limit is not None:
+            sql, params = sql + " LIMIT ?", (site, limit)
+        return sorted(row["url"] for row in self._query(sql, params))
 
     def retry_failed(self, site: str | None = None, reasons: Iterable[str] | None = None,
                      max_attempts: int | None = None) -> int:

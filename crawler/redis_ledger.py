@@ -337,8 +337,9 @@ class RedisLedger(Ledger):
     def not_articles(self, site: str) -> list[str]:
         return sorted(self.r.hkeys(self._k("not_article", site)))
 
-    def written_urls(self, site: str) -> list[str]:
-        urls = sorted(self.r.smembers(self._state_set("written")))
+    def written_urls(self, site: str, limit: int | None = None) -> list[str]:
+        key = self._state_set("written")
+        urls = sorted(self.r.smembers(key) if limit is None else self.r.srandmember(key, limit))
         with self.r.pipeline(transaction=False) as pipe:
             for url in urls:
                 pipe.hget(self._url(url), "site")

@@ -66,6 +66,8 @@ from crawler.targets import refused_name
 from crawler.traps import clean_url, is_calendar, trap_reason
 
 ARTICLE_PRIORITY, INDEX_PRIORITY = 10, 20
+#: Written articles whose URL shapes a run learns at its start (the most recent ones).
+SHAPE_SAMPLE = 5000
 
 #: ``<a href>`` / ``<area href>`` values (quoted or not), found without parsing the page; the
 #: first alternative consumes comments (no group matches), so links inside them are skipped.
@@ -301,7 +303,7 @@ class NewsSpider(Spider):
             return
         state = self.site_state[site.name]
         state.not_articles.update(self.ledger.not_articles(site.name))
-        state.shapes.learn(self.ledger.written_urls(site.name), is_article=True)
+        state.shapes.learn(self.ledger.written_urls(site.name, limit=SHAPE_SAMPLE), is_article=True)
         state.shapes.learn(state.not_articles, is_article=False)
 
     def page_judged(self, url: str, site: str, is_article: bool) -> None:
