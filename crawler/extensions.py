@@ -27,7 +27,7 @@ MAIN_KEYS = ("discovered", "fetched", "written", "not_article", "link_pages")
 #: them when their file commits, every NEWSCLEAN_MAX_ROWS_PER_FILE rows and at the end), failed
 #: URLs of earlier runs sent back to be fetched again, then incremental crawls and dedup.
 EXTRA_KEYS = ("cleaned", "retried_failed", "resumed", "unchanged", "revalidated", "not_modified", "gone",
-              "duplicates", "near_duplicates", "feeds_announced")
+              "duplicates", "near_duplicates", "feeds_announced", "refollowed", "requeued")
 
 
 def site_counts(stats: Mapping[str, object]) -> dict[str, Counter[str]]:

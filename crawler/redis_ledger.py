@@ -183,6 +183,18 @@ class RedisLedger(Ledger):
         return [url for url, (owner, writer, state) in zip(urls, rows)
                 if not self.alive(owner) and not (state == "fetched" and self.alive(writer))]
 
+    def lost(self, site: str | None = None) -> list[str]:
+        """Discovered URLs this worker owns (not taken by another worker): when this worker is idle
+        and the shared queue empty, their requests were lost (the shared duplicate filter dropped
+        them: another worker had asked for the same URL as a link page)."""
+        urls = sorted(self.r.smembers(self._state_set("discovered")))
+        with self.r.pipeline(transaction=False) as pipe:
+            for url in urls:
+                pipe.hmget(self._url(url), "owner", "site")
+            rows = pipe.execute()
+        return [url for url, (owner, owner_site) in zip(urls, rows)
+                if owner == self.worker and (site is None or owner_site == site)]
+
     def claim_orphans(self, site: str | None = None) -> list[str]:
         """Take over every orphan (atomically: two workers never claim the same one)."""
         claimed = []

@@ -13,7 +13,9 @@ Same discovery, cleaning and output as ``NewsSpider``; what changes:
   atomically, not every pending URL (the other workers are fetching those).
 - Every few seconds (``reap``, from the ledger heartbeat) a live worker settles dead workers'
   commits and re-enqueues their orphaned URLs: a SIGKILLed worker's articles are fetched by the others.
-- Idle: commits the rows buffered so far (so that other workers see them written), reaps, and
+- Idle: commits the rows buffered so far (so that other workers see them written), asks again
+  for its own discovered URLs whose requests the shared duplicate filter dropped (another
+  worker had fetched the same URL as a link page: ``requeue_lost``), reaps, and
   closes only when the shared queue is empty and nothing is pending in the ledger for
   NEWSCLEAN_REDIS_IDLE_CLOSE seconds; otherwise waits for more work (DontCloseSpider).
 - Output: this worker's folder ``OUT/worker-<id>/`` (``crawler.distributed.worker_folder``).
@@ -83,6 +85,21 @@ class RedisNewsSpider(RedisMixin, NewsSpider):
                 n += 1
         return n
 
+    def requeue_lost(self) -> int:
+        """Ask again (past the shared duplicate filter) for this worker's discovered URLs whose
+        requests were lost (``RedisLedger.lost``); return how many. Called when idle."""
+        ledger = self.ledger
+        if not isinstance(ledger, RedisLedger) or self.crawler.engine is None:
+            return 0
+        n = 0
+        for site in self.sites:
+            for url in ledger.lost(site.name):
+                self.count(site, "requeued")
+                route = self.candidate_route(site, url, "link") or "link"
+                self.crawler.engine.crawl(self.article_request(site, url, route, hops=0, dont_filter=True))
+                n += 1
+        return n
+
     def spider_idle(self) -> None:
         extension = self.crawler.get_extension(RedisCrawlLedger)
         writer = getattr(extension, "writer", None)
@@ -90,6 +107,9 @@ class RedisNewsSpider(RedisMixin, NewsSpider):
             writer.commit()  # other workers wait for pending URLs: make ours written now
         for request in self.next_requests():
             self.crawler.engine.crawl(request)
+            self._quiet_since = None
+            raise DontCloseSpider
+        if self.requeue_lost():
             self._quiet_since = None
             raise DontCloseSpider
         if self.reap():
