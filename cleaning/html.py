@@ -26,7 +26,6 @@ import gzip
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
@@ -281,13 +280,11 @@ def flatten_deep(root: HtmlElement, max_depth: int) -> int:
 # of that container, never the choice of the article, and ``drop_clutter`` refuses a verdict
 # that would take most of the text.
 
-#: Elements whose text trafilatura returns as one line.
-_BLOCK_TAGS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "div", "td", "th", "dd", "dt",
-                         "blockquote", "pre", "figcaption", "section", "span", "a", "strong", "em", "b"})
 #: Never marked as clutter, nor any element that holds one: where pages keep their article.
 _ARTICLE_XPATH = etree.XPath("//article|//main|//*[@itemprop='articleBody']|//*[@role='main']")
 MAX_CLUTTER_SHARE = 0.5     # all clutter lines together may be at most this share of the text ...
 MAX_CONTAINER_SHARE = 0.25  # ... and the lines of one container at most this share
+MIN_KEPT_SHARE = 0.3        # the line pass keeps at least this share of the extracted text, or is refused
 LEAD_MAX_LEVELS = 4         # a lead shares an ancestor with the headline this close to both
 
 
@@ -303,20 +300,19 @@ def _protected(tree: HtmlElement, meta: PageMeta) -> set[HtmlElement]:
 
 @dataclass
 class Clutter:
-    """What the lexicon marked on a page: the text lines of each clutter container, bylines."""
+    """What the lexicon marked on a page: the text of each clutter container, bylines."""
 
-    containers: list[set[str]] = field(default_factory=list)
+    containers: list[str] = field(default_factory=list)
     bylines: list[str] = field(default_factory=list)
 
-    def add(self, lines: Iterable[str]) -> None:
-        found = {line for line in lines if line}
-        if found:
-            self.containers.append(found)
+    def add(self, text: str) -> None:
+        if text:
+            self.containers.append(text)
 
 
 def mark_clutter(tree: HtmlElement, meta: PageMeta, lexicon: HtmlLexicon) -> Clutter:
-    """The text lines of the containers the ``[html]`` vocabulary names (related boxes, share
-    bars, tags, ads, bylines...), outside the protected elements.
+    """The texts of the containers the ``[html]`` vocabulary names (related boxes, share bars,
+    tags, ads, bylines...), outside the protected elements.
 
     The attribute values are fetched by one XPath and judged once per distinct value
     (``HtmlLexicon.verdict`` caches the verdicts across pages).
@@ -332,25 +328,18 @@ def mark_clutter(tree: HtmlElement, meta: PageMeta, lexicon: HtmlLexicon) -> Clu
         seen.add(element)
         if _in_code(element):
             continue  # syntax highlighting: "hljs-comment", "token tag"
-        if verdict == "byline":
-            clutter.bylines.append(normalize_line(element.text_content()))
-        clutter.add(_block_lines(element))
+        text = normalize_line(element.text_content())
+        if verdict == "byline" and text:
+            clutter.bylines.append(text)
+        clutter.add(text)
     for text in _right_aligned_signatures(tree, keep):
         clutter.bylines.append(text)
-        clutter.add([text])
-    clutter.bylines = [b for b in clutter.bylines if b]
+        clutter.add(text)
     return clutter
 
 
 def _in_code(element: HtmlElement) -> bool:
     return element.tag in ("pre", "code") or any(a.tag in ("pre", "code") for a in element.iterancestors())
-
-
-def _block_lines(element: HtmlElement) -> list[str]:
-    """The texts an extractor may return for ``element``: its own and its blocks' (normalized)."""
-    lines = [normalize_line(element.text_content())]
-    lines += [normalize_line(e.text_content()) for e in element.iterdescendants(*_BLOCK_TAGS)]
-    return lines
 
 
 _CLASS_VALUES = etree.XPath("//*/@class")
@@ -376,15 +365,15 @@ def _right_aligned_signatures(tree: HtmlElement, keep: set[HtmlElement]) -> list
 
 
 def drop_clutter(lines: list[str], clutter: Clutter) -> list[str]:
-    """``lines`` without those of the marked clutter containers. A container whose lines would be
-    more than ``MAX_CONTAINER_SHARE`` of the text is refused (its name misleads: it holds the
-    article, or a large part of it), and so is all clutter when it would take more than
-    ``MAX_CLUTTER_SHARE``."""
+    """``lines`` without those that stand in a marked clutter container (a line of the
+    extractor's is a block's text: it is found in its container's text). A container whose lines
+    would be more than ``MAX_CONTAINER_SHARE`` of the text is refused (its name misleads: it
+    holds the article, or a large part of it), and so is all clutter when it would take more
+    than ``MAX_CLUTTER_SHARE``."""
     total = sum(map(len, lines))
-    present = set(lines)
     drop: set[str] = set()
     for container in clutter.containers:
-        found = container & present
+        found = {line for line in lines if line in container}
         if sum(map(len, found)) <= MAX_CONTAINER_SHARE * total:
             drop |= found
         else:
@@ -454,7 +443,7 @@ def sort_captions(tree: HtmlElement, lexicon: HtmlLexicon, clutter: Clutter) -> 
         if not text:
             continue
         if not caption_is_sentence(text, lexicon):
-            clutter.add([text])
+            clutter.add(text)
             continue
         if not has_credit(text, lexicon):
             continue  # a sentence without a credit: not told from a pull quote or a teaser, left as it is
@@ -553,6 +542,9 @@ def process_html(html: str | bytes, url: str | None = None, source: str | None =
     lines = assemble(insert_captions(drop_clutter(lines, clutter), captions), meta)
     article = clean_lines(lines, title_hint=meta.title, keep_lines=frozenset(c.text for c in captions),
                           page_dump=False)
+    if sum(map(len, article.paragraphs)) < MIN_KEPT_SHARE * sum(map(len, lines)):
+        EVENTS["line_pass_refused"] += 1  # its rules would take most of the article: they misread this page
+        article.paragraphs = lines[1:] if lines and article.title and lines[0] == article.title else lines
     key = meta.canonical or url or source or "<html>"
     doc = Document(id=stable_id(key), source=source or url or "<html>", url=meta.canonical or url,
                    domain=registered_domain(meta.canonical or url), title=article.title or meta.title,

@@ -34,6 +34,8 @@ AUTHOR_LOOKAHEAD = 6       # how far below the last paragraph a byline may stand
 MAX_NAME_WORDS = 5
 CLUTTER_COST = 40          # characters a non-paragraph line inside a cluster costs it (see core)
 UNENDED_DIVISOR = 2        # a paragraph not ended like a sentence weighs 1/this in a cluster
+COMMENTS_FACTOR = 0.1      # what a cluster under the comments heading weighs (see core)
+MIN_ARTICLE_CHARS = 400    # a cluster this large above a comments heading is the article
 MIN_WIDGET_REPEATS = 3     # a short line standing this often on a page is a widget
 
 _SENTENCE_END = tuple(".!?…:;\"”’')]»。！？：；」』）")
@@ -48,6 +50,7 @@ class Label(Enum):
 
     BOILERPLATE = "boilerplate"
     FOOTER = "footer"
+    COMMENTS = "comments"
     HEADING = "related_heading"
     RELATED = "related"
     CAPTION = "caption"
@@ -133,10 +136,15 @@ class _Page:
                     self.labels[i] = Label.REPEATED
                 seen.add(line)
 
-    def label_related_blocks(self) -> None:
-        """The headlines, repeated headlines and teasers that follow a related-article heading."""
+    def label_related_blocks(self, *, after_prose: bool = False) -> None:
+        """The headlines, repeated headlines and teasers that follow a related-article heading.
+        ``after_prose``: only a heading that follows a body paragraph opens a block (in an
+        extractor's output a "Latest" heading over nothing but headlines and teasers is a
+        listing page's own content, not a box beside an article)."""
+        prose_seen = False
         for i, label in enumerate(self.labels):
-            if label is Label.HEADING:
+            prose_seen = prose_seen or self.free_body(i)
+            if label is Label.HEADING and (prose_seen or not after_prose):
                 self._consume_block(i + 1)
 
     def _consume_block(self, start: int) -> None:
@@ -165,15 +173,11 @@ class _Page:
         following = [j for j in range(i + 1, min(i + 1 + 3 * window, len(self.lines))) if self.free(j)][:window]
         return any(self.body[a] and self.body[b] for a, b in zip(following, following[1:]))
 
-    def label_repeated_links(self, first: int, last: int, title: str | None, *, lists: bool = True) -> None:
-        """Inside the article: headlines that stand twice on the page are links, a paragraph under
-        one a teaser. ``lists``: list items count too (an extractor's output keeps a list's
-        repeated items, "- Rest day", as the markup had them)."""
+    def label_repeated_links(self, first: int, last: int, title: str | None) -> None:
+        """Inside the article: headlines that stand twice on the page are links, a paragraph under one a teaser."""
         counts = Counter(self.lines)
         for i in range(first, last + 1):
             line = self.lines[i]
-            if not lists and is_list_item(line):
-                continue
             if self.free(i) and counts[line] > 1 and is_headline_like(line) and line != title:
                 self.labels[i] = Label.REPEATED
                 if word_count(line) >= MIN_LINK_WORDS and self.free_body(i + 1) and not self._body_near(i + 2):
@@ -204,17 +208,27 @@ class _Page:
     def core(self) -> tuple[int, int] | None:
         """First and last line of the article core: the cluster of body paragraphs with the
         most characters, less ``CLUTTER_COST`` for every other line inside it (a comment
-        thread's name, date and reply lines between its paragraphs weigh against it)."""
+        thread's name, date and reply lines between its paragraphs weigh against it). A cluster
+        ends at a footer, and at a comments heading once an article-sized cluster stands above
+        it; the clusters after such a heading weigh ``COMMENTS_FACTOR`` of their size (readers'
+        comments under the article, not the article; a comment counter in the share bar under
+        the lead changes nothing)."""
         best, best_score = None, float("-inf")
         start = last = None
         size = gap = clutter = clutter_at_last = 0
+        article_seen = in_comments = False
         for i in range(len(self.lines) + 1):
-            if i == len(self.lines) or self.labels[i] is Label.FOOTER or gap > MAX_CORE_GAP:
-                score = size - CLUTTER_COST * clutter_at_last
-                if start is not None and score > best_score:
-                    best, best_score = (start, last), score
+            label = self.labels[i] if i < len(self.lines) else None
+            comments = label is Label.COMMENTS and (article_seen or size >= MIN_ARTICLE_CHARS)
+            if i == len(self.lines) or label is Label.FOOTER or comments or gap > MAX_CORE_GAP:
+                if start is not None:
+                    score = (size - CLUTTER_COST * clutter_at_last) * (COMMENTS_FACTOR if in_comments else 1)
+                    if score > best_score:
+                        best, best_score = (start, last), score
+                    article_seen = article_seen or size >= MIN_ARTICLE_CHARS
                 if i == len(self.lines):
                     break
+                in_comments = in_comments or comments
                 start, size, gap, clutter = None, 0, 0, 0
             if self.free_body(i):
                 if start is None:
@@ -316,7 +330,7 @@ def clean_lines(
     if not page_dump:  # the markup judged the captions already: a paragraph ending in a credit is text
         page.release_paragraphs(Label.CAPTION)
     page.label_repeated_paragraphs()
-    page.label_related_blocks()
+    page.label_related_blocks(after_prose=not page_dump)
     if page_dump:
         page.label_widgets()
     span = page.core() if page_dump else None
@@ -325,8 +339,8 @@ def clean_lines(
     if span and not title_hint:
         title_index, first = page.find_title(first)
     title = title_hint or (page.lines[title_index] if title_index is not None else None)
-    page.label_repeated_links(first, last, title, lists=page_dump)
-    if page_dump:  # an extractor's output: it already judged link density on the markup
+    if page_dump:  # an extractor judged links on the markup: its repeats and short runs are content
+        page.label_repeated_links(first, last, title)
         page.label_link_runs(first, last)
     if span:
         last = page.last_body(first, last)
