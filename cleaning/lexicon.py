@@ -62,6 +62,8 @@ class TextLexicon:
     related_headings: frozenset[str]
     boilerplate_phrases: frozenset[str]
     footer_phrases: frozenset[str]
+    comments_phrases: frozenset[str]
+    comments_patterns: re.Pattern[str] | None
     caption_credit: re.Pattern[str] | None
     caption_markers: re.Pattern[str]   # any of the markers: one scan instead of one per marker
     byline_patterns: re.Pattern[str]   # each pattern's group "name" renamed name0, name1, ...
@@ -72,7 +74,7 @@ class TextLexicon:
 
     def classify(self, line: str) -> str | None:
         """Which clutter family a normalized line belongs to: ``related_heading``, ``footer``,
-        ``boilerplate``, ``caption``, ``byline``; None for none."""
+        ``comments``, ``boilerplate``, ``caption``, ``byline``; None for none."""
         if len(line) > MAX_CLUTTER_CHARS:
             # Long lines are text, but a caption ends in a credit and a footer may run on.
             start = self.line_patterns.match(fold(line[:PREFIX_CHARS]))
@@ -86,6 +88,8 @@ class TextLexicon:
             return "related_heading"
         if phrase in self.footer_phrases:
             return "footer"
+        if short and (phrase in self.comments_phrases or _matches(self.comments_patterns, key)):
+            return "comments"
         if phrase in self.boilerplate_phrases:
             return "boilerplate"
         match = self.line_patterns.match(key)  # footer and boilerplate patterns, in one pass
@@ -158,6 +162,8 @@ def load_text_lexicon(path: Path = LEXICON_PATH) -> TextLexicon:
         related_headings=_phrases(text["related_headings"]),
         boilerplate_phrases=_phrases(text["boilerplate"]),
         footer_phrases=_phrases(text["footer"]),
+        comments_phrases=_phrases(text["comments"]),
+        comments_patterns=_any_of(text["comments"].get("patterns", [])),
         caption_credit=_any_of(text["caption"].get("credit_patterns", [])),
         caption_markers=re.compile("|".join(map(re.escape, text["caption"].get("markers", []))) or "(?!)"),
         byline_patterns=_bylines(text["byline"].get("patterns", [])),

@@ -65,8 +65,8 @@ FOOTERS = {
 }
 DATES_AND_COUNTS = ["31. Mai 2012", "Montag, 3. März 2025", "12 mars 2021", "3 de mayo de 2019", "12 de março de 2020",
                     "5 maggio 2018", "12 maart 2021", "12 января 2021", "12 stycznia 2021", "12 Mart 2021",
-                    "2021-03-12 10:00", "2021.03.12 10:00", "2021年3月12日 10:00", "2021년 3월 12일", "3 Kommentare",
-                    "12 commentaires", "5 comentarios", "7 yorum", "Aktualisiert am 12.03.2021, 10:15 Uhr"]
+                    "2021-03-12 10:00", "2021.03.12 10:00", "2021年3月12日 10:00", "2021년 3월 12일",
+                    "Aktualisiert am 12.03.2021, 10:15 Uhr"]
 CAPTIONS = ["Ein Polizist vor dem Gebäude. Foto: dpa", "Le président à Paris. Crédit : AFP", "El presidente en Madrid. Foto: EFE",
             "Der Bundestag in Berlin. Bild: Reuters", "Prezydent w Warszawie. Fot. PAP", "Президент в Москве. Фото: ТАСС",
             "記者会見する首相（写真：共同）", "총리가 발언하고 있다. 사진=연합뉴스"]
@@ -89,7 +89,7 @@ def test_footers_of_major_news_languages(language, line):
 
 
 @pytest.mark.parametrize("line", DATES_AND_COUNTS)
-def test_dates_and_comment_counts_standing_alone_are_boilerplate(line):
+def test_dates_standing_alone_are_boilerplate(line):
     assert load_text_lexicon().classify(line) == "boilerplate"
 
 
@@ -112,3 +112,11 @@ def test_bylines_of_other_languages_name_the_author(line, name):
 ])
 def test_sentences_starting_like_clutter_in_other_languages_stay_text(line):
     assert load_text_lexicon().classify(line) is None
+
+
+@pytest.mark.parametrize("line", ["Leave a Reply", "12 Comments", "2 Gedanken zu „Folge 70: Star Trek: Picard“",
+                                  "Schreibe einen Kommentar", "Laisser un commentaire", "Deja un comentario", "Reacties",
+                                  "Комментарии", "Yorumlar", "コメント", "댓글", "One thought on “Garden spray”",
+                                  "3 Kommentare", "12 commentaires", "5 comentarios", "7 yorum"])
+def test_comment_thread_headings(line):
+    assert load_text_lexicon().classify(line) == "comments"

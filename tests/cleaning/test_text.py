@@ -201,3 +201,21 @@ def test_cjk_article_found_in_a_page_dump():
     assert doc.title == "東京都、新たな感染対策を発表 飲食店に時短要請"
     assert doc.text.splitlines() == body
     assert count_words(body[0]) >= 20 and doc.n_words >= 50
+
+
+def test_readers_comments_under_the_article_are_not_taken_for_it():
+    """A comment thread longer than the article, under its comments heading, is not the core."""
+    thread = []
+    for i in range(8):
+        thread += [f"Reader{i} says", "March 3, 2020 at 10:15 am",
+                   f"I tried this recipe number {i} at home last weekend and it turned out really well, my "
+                   f"whole family loved it and we will certainly make it again for the holidays.", "Reply"]
+    body = ["The city council approved the new transit plan on Monday after months of public hearings and debate "
+            "about the cost of the tram line and its route through the old town.",
+            "Construction is expected to begin next spring, officials said, with the first line opening in 2030 and "
+            "a second one planned for the northern districts later in the decade.",
+            "Critics argue that the budget is too optimistic and that ridership estimates were inflated by the "
+            "consultants the city hired before the vote."]
+    doc = clean(["Home", "News", "City council approves transit plan", *body, "8 Comments", *thread])
+    assert doc.title == "City council approves transit plan"
+    assert doc.text.splitlines() == body
