@@ -36,6 +36,7 @@ CLUTTER_COST = 40          # characters a non-paragraph line inside a cluster co
 UNENDED_DIVISOR = 2        # a paragraph not ended like a sentence weighs 1/this in a cluster
 COMMENTS_FACTOR = 0.1      # what a cluster under the comments heading weighs (see core)
 MIN_ARTICLE_CHARS = 400    # a cluster this large above a comments heading is the article
+MAX_BRIDGE = 60            # at most this many lines between two clusters joined into one
 MIN_WIDGET_REPEATS = 3     # a short line standing this often on a page is a widget
 
 _SENTENCE_END = tuple(".!?…:;\"”’')]»。！？：；」』）")
@@ -216,12 +217,14 @@ class _Page:
         start = last = None
         size = gap = clutter = clutter_at_last = 0
         article_seen = in_comments = False
+        clusters: list[tuple[int, int, float]] = []
         for i in range(len(self.lines) + 1):
             label = self.labels[i] if i < len(self.lines) else None
             comments = label is Label.COMMENTS and (article_seen or size >= MIN_ARTICLE_CHARS)
             if i == len(self.lines) or label is Label.FOOTER or comments or gap > MAX_CORE_GAP:
                 if start is not None:
                     score = (size - CLUTTER_COST * clutter_at_last) * (COMMENTS_FACTOR if in_comments else 1)
+                    clusters.append((start, last, score))
                     if score > best_score:
                         best, best_score = (start, last), score
                     article_seen = article_seen or size >= MIN_ARTICLE_CHARS
@@ -236,7 +239,27 @@ class _Page:
             elif start is not None:
                 clutter += 1
                 gap += self.free(i) and not self._prose_like(i)
-        return best
+        return self._bridge(best, clusters) if best else best
+
+    def _bridge(self, best: tuple[int, int], clusters: list[tuple[int, int, float]]) -> tuple[int, int]:
+        """The best cluster joined with its neighbours (up to ``MAX_BRIDGE`` lines away) when no
+        line between them is labelled clutter: a table or a list of short lines splits an
+        article in two, a menu or a related box stands between an article and other text."""
+        first, last = best
+        at = next(k for k, c in enumerate(clusters) if (c[0], c[1]) == best)
+        for c in clusters[at + 1:]:
+            if c[2] <= 0 or c[0] - last > MAX_BRIDGE or self._blocked(last + 1, c[0]):
+                break
+            last = c[1]
+        for c in reversed(clusters[:at]):
+            if c[2] <= 0 or first - c[1] > MAX_BRIDGE or self._blocked(c[1] + 1, first):
+                break
+            first = c[0]
+        return first, last
+
+    def _blocked(self, start: int, end: int) -> bool:
+        """Does a labelled line (clutter of any kind) stand in start..end-1?"""
+        return any(not self.free(i) for i in range(start, end))
 
     def _weight(self, i: int) -> int:
         """What a paragraph adds to its cluster: its characters, half of them when it does not
