@@ -273,11 +273,11 @@ class _Page:
         return is_list_item(line) or line.endswith(_PROSE_END)
 
     def label_widgets(self) -> None:
-        """Short lines that stand three times or more on the page ("Reply", "Learn more",
+        """Short lines, not sentences, that stand three times or more on the page ("Reply", "Learn more",
         "Article continues below") are widgets, in any language."""
         counts = Counter(self.lines)
         for i, line in enumerate(self.lines):
-            if counts[line] >= MIN_WIDGET_REPEATS and self.free(i) and not self.body[i]:
+            if counts[line] >= MIN_WIDGET_REPEATS and self.free(i) and not self.body[i] and not self._prose_like(i):
                 self.labels[i] = Label.REPEATED
 
     def find_title(self, first: int) -> tuple[int | None, int]:

@@ -117,6 +117,13 @@ def test_sentences_starting_like_clutter_in_other_languages_stay_text(line):
 @pytest.mark.parametrize("line", ["Leave a Reply", "12 Comments", "2 Gedanken zu „Folge 70: Star Trek: Picard“",
                                   "Schreibe einen Kommentar", "Laisser un commentaire", "Deja un comentario", "Reacties",
                                   "Комментарии", "Yorumlar", "コメント", "댓글", "One thought on “Garden spray”",
-                                  "3 Kommentare", "12 commentaires", "5 comentarios", "7 yorum"])
+                                  "3 Kommentare", "12 commentaires", "5 comentarios", "7 yorum",
+                                  "142 Antworten zu Würde des Lebens – ein Projekt"])
 def test_comment_thread_headings(line):
     assert load_text_lexicon().classify(line) == "comments"
+
+
+@pytest.mark.parametrize("line", ["Zurück Vorheriger Beitrag: Folge 69: Durch Westafrika", "Next post: Council approves plan",
+                                  "Nächster Artikel", "Beitrag teilen:"])
+def test_previous_and_next_article_links_and_share_lines_are_boilerplate(line):
+    assert load_text_lexicon().classify(line) == "boilerplate"
