@@ -57,3 +57,81 @@ def test_canonical():
 def test_site_name_is_not_an_author():
     html = """<html><head><meta name="author" content="VnExpress"><meta property="og:site_name" content="VnExpress"></head><body></body></html>"""
     assert meta_of(html).author is None
+
+
+# Publication time: each source below is a snippet of a real page (wcxb-dev) that states its date
+# only there; the expected value is the page's own date, in UTC.
+
+def test_published_from_json_ld_web_page():
+    """Yoast-style @graph: datePublished on the WebPage object, no Article object (wcxb-dev 0280)."""
+    html = """<html><head><script type="application/ld+json">{"@context":"https://schema.org","@graph":[
+      {"@type":"ImageObject","url":"https://www.park.edu/wp-content/uploads/2025/02/ai-tutor.png","datePublished":"2020-01-01"},
+      {"@type":"WebPage","@id":"https://www.park.edu/blog/ai-tutor/","datePublished":"2025-02-14T18:47:52+00:00"}]}</script>
+    </head><body><h1>AI tutors</h1></body></html>"""
+    assert meta_of(html, "https://www.park.edu/blog/ai-tutor/").published.isoformat() == "2025-02-14T18:47:52+00:00"
+
+
+def test_published_written_out_in_json_ld():
+    """datePublished "Feb 08, 2022" (wcxb-dev 0055): a day, midnight in the page's zone."""
+    html = """<html><head><script type="application/ld+json">{"@type":"BlogPosting","headline":"Tips",
+      "datePublished":"Feb 08, 2022","dateModified":"Jul 18, 2025"}</script></head><body></body></html>"""
+    assert meta_of(html, "https://example.vn/tips").published.isoformat() == "2022-02-07T17:00:00+00:00"
+    assert parse_datetime("19. Dezember 2025").isoformat() == "2025-12-19T00:00:00+00:00"
+    assert parse_datetime("Jul 2025") is None and parse_datetime("2025-07") is None  # a month is not a day
+
+
+def test_published_from_more_meta_names():
+    """htmldate's publication meta names (wcxb-dev 0473 date-pub, 4599 og:article:published_time)."""
+    html = '<html><head><meta name="date-pub" content="2025-12-19"></head><body></body></html>'
+    assert meta_of(html).published.date().isoformat() == "2025-12-19"
+    html = ('<html><head><meta property="og:article&#x3A;published_time" content="2026-01-14T18:50:43+00:00"/>'
+            '</head><body></body></html>')
+    assert meta_of(html).published.isoformat() == "2026-01-14T18:50:43+00:00"
+
+
+def test_published_from_microformat():
+    """<abbr class="published" itemprop="datePublished" title=...> (Blogger, wcxb-dev 0441)."""
+    html = """<html><body><h1>Small adventures with small language models</h1><div class="post-footer">
+      <a class="timestamp-link" href="/x.html" rel="bookmark" title="permanent link"><abbr class="published"
+      itemprop="datePublished" title="2025-12-19T15:18:00-05:00">December 19, 2025</abbr></a></div></body></html>"""
+    assert meta_of(html).published.isoformat() == "2025-12-19T20:18:00+00:00"
+
+
+def test_published_from_url_path():
+    html = "<html><body><h1>What tutoring is</h1><p>Text.</p></body></html>"
+    url = "https://blogs.chapman.edu/scst/2016/02/09/what-tutoring-is-and-what-tutoring-is-not/"
+    assert meta_of(html, url).published.date().isoformat() == "2016-02-09"
+    assert meta_of(html, "https://x.com/2016/02/what-tutoring-is/").published is None  # a month is no day
+
+
+def test_published_from_dateline_beside_headline():
+    """A visible dateline after the h1 (wcxb-dev 0114), or just above it; prose in the body and
+    a date far below the headline are not taken for it."""
+    html = """<html><head><title>Online classes | Shorelight</title></head><body><h1>Everything You Need to Know About
+      Online Classes</h1><div class="authorDateBlock"><div><b>By <span>Reyan Perumal</span></b></div>
+      <div>Published on July 18, 2025</div></div><p>Online classes have grown in popularity since March 3, 2020.</p>
+      </body></html>"""
+    assert meta_of(html).published.date().isoformat() == "2025-07-18"
+    html = """<html><body><div class="hero"><h5 class="hero-preheadline">January 23, 2025</h5>
+      <h1>Why it matters</h1></div><p>Since the law of 12 March 2019 came into force, the courts have ruled
+      on it many times and the rules that followed it have changed how firms report.</p></body></html>"""
+    assert meta_of(html).published.date().isoformat() == "2025-01-23"
+    html = """<html><body><h1>Why it matters</h1><p>Since the law of 12 March 2019 came into force, the courts
+      have ruled on it many times and the rules that followed have changed how firms report.</p></body></html>"""
+    assert meta_of(html).published is None
+
+
+def test_published_modified_only_as_last_resort():
+    html = """<html><head><meta property="article:modified_time" content="2025-04-19T23:02:46+00:00"></head>
+      <body><h1>Video marketing</h1></body></html>"""
+    assert meta_of(html).published.isoformat() == "2025-04-19T23:02:46+00:00"
+    html = html.replace("<head>", '<head><meta property="article:published_time" content="2024-02-01T15:46:14+00:00">')
+    assert meta_of(html).published.isoformat() == "2024-02-01T15:46:14+00:00"
+
+
+def test_published_from_htmldate_when_nothing_else():
+    """No headline, no date markup: htmldate's fast search finds the date element (wcxb-dev 4051)."""
+    html = """<html><body><div class="menu"><a href="/">Home</a></div><div class="content"><div class="date flex">
+      <img src="/themes/custom/images/date.svg" alt="date"><span>12 Nov 2025</span></div>
+      <p>Charging at home is the cheapest way to run an electric car for most drivers.</p></div></body></html>"""
+    assert meta_of(html, "https://pod-point.com/guides/charging").published.date().isoformat() == "2025-11-12"
