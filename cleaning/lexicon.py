@@ -64,6 +64,8 @@ class TextLexicon:
     footer_phrases: frozenset[str]
     comments_phrases: frozenset[str]
     comments_patterns: re.Pattern[str] | None
+    consent_markers: tuple[str, ...]
+    consent_patterns: re.Pattern[str] | None
     caption_credit: re.Pattern[str] | None
     caption_markers: re.Pattern[str]   # any of the markers: one scan instead of one per marker
     byline_patterns: re.Pattern[str]   # each pattern's group "name" renamed name0, name1, ...
@@ -75,6 +77,8 @@ class TextLexicon:
     def classify(self, line: str) -> str | None:
         """Which clutter family a normalized line belongs to: ``related_heading``, ``footer``,
         ``comments``, ``boilerplate``, ``caption``, ``byline``; None for none."""
+        if self.is_consent_notice(line):
+            return "boilerplate"
         if len(line) > MAX_CLUTTER_CHARS:
             # Long lines are text, but a caption ends in a credit and a footer may run on.
             start = self.line_patterns.match(fold(line[:PREFIX_CHARS]))
@@ -102,6 +106,12 @@ class TextLexicon:
         if short and self.byline_name(line, key) is not None:
             return "byline"
         return None
+
+    def is_consent_notice(self, line: str) -> bool:
+        """A cookie banner's line: a cookie word with consent or site vocabulary (see
+        lexicon.toml, [text.consent]); a recipe's "cookies" stay text."""
+        lower = line.lower()
+        return any(marker in lower for marker in self.consent_markers) and _matches(self.consent_patterns, fold(line))
 
     def is_source_line(self, line: str, key: str | None = None) -> bool:
         """A line naming the story's source ("Theo TTXVN", "(Theo báo Thanh Niên)"): a lead,
@@ -164,6 +174,8 @@ def load_text_lexicon(path: Path = LEXICON_PATH) -> TextLexicon:
         footer_phrases=_phrases(text["footer"]),
         comments_phrases=_phrases(text["comments"]),
         comments_patterns=_any_of(text["comments"].get("patterns", [])),
+        consent_markers=tuple(text["consent"]["markers"]),
+        consent_patterns=_any_of(text["consent"].get("patterns", [])),
         caption_credit=_any_of(text["caption"].get("credit_patterns", [])),
         caption_markers=re.compile("|".join(map(re.escape, text["caption"].get("markers", []))) or "(?!)"),
         byline_patterns=_bylines(text["byline"].get("patterns", [])),

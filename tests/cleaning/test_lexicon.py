@@ -127,3 +127,19 @@ def test_comment_thread_headings(line):
                                   "Nächster Artikel", "Beitrag teilen:"])
 def test_previous_and_next_article_links_and_share_lines_are_boilerplate(line):
     assert load_text_lexicon().classify(line) == "boilerplate"
+
+
+@pytest.mark.parametrize("line", [
+    "Diese Webseite verwendet Cookies. Indem Sie weiter die Seite besuchen, stimmen Sie der Verwendung von Cookies zu.",
+    "We use cookies on our website to give you the most relevant experience by remembering your preferences and repeat "
+    "visits. By clicking “Accept”, you consent to the use of ALL the cookies.",
+    "Nous utilisons des cookies pour vous garantir la meilleure expérience sur notre site web.", "Notwendige Website Cookies",
+    "当サイトではクッキーを使用しています。"])
+def test_cookie_banners_are_boilerplate_whatever_their_length(line):
+    assert load_text_lexicon().classify(line) == "boilerplate"
+
+
+@pytest.mark.parametrize("line", ["Bake the cookies for 12 minutes until golden brown, then let them cool on a rack.",
+                                  "Chocolate chip cookies", "Die Kekse (Cookies) schmecken am besten frisch aus dem Ofen."])
+def test_cookies_in_a_recipe_stay_text(line):
+    assert load_text_lexicon().classify(line) is None
