@@ -284,6 +284,7 @@ def flatten_deep(root: HtmlElement, max_depth: int) -> int:
 _ARTICLE_XPATH = etree.XPath("//article|//main|//*[@itemprop='articleBody']|//*[@role='main']")
 MAX_CLUTTER_SHARE = 0.5     # all clutter lines together may be at most this share of the text ...
 MAX_CONTAINER_SHARE = 0.25  # ... and the lines of one container at most this share
+MIN_MATCHED_CHARS = 25      # a shorter line is clutter only when it is a container's whole text
 MIN_KEPT_SHARE = 0.3        # the line pass keeps at least this share of the extracted text, or is refused
 LEAD_MAX_LEVELS = 4         # a lead shares an ancestor with the headline this close to both
 
@@ -373,7 +374,7 @@ def drop_clutter(lines: list[str], clutter: Clutter) -> list[str]:
     total = sum(map(len, lines))
     drop: set[str] = set()
     for container in clutter.containers:
-        found = {line for line in lines if line in container}
+        found = {line for line in lines if _stands_in(line, container)}
         if sum(map(len, found)) <= MAX_CONTAINER_SHARE * total:
             drop |= found
         else:
@@ -383,6 +384,12 @@ def drop_clutter(lines: list[str], clutter: Clutter) -> list[str]:
         EVENTS["clutter_refused"] += 1
         return lines
     return kept
+
+
+def _stands_in(line: str, container: str) -> bool:
+    """Is ``line`` a block of ``container``'s text? A short line must be all of it: "All",
+    "Share" or "R" occur inside many texts."""
+    return line == container if len(line) < MIN_MATCHED_CHARS else line in container
 
 
 def caption_is_sentence(text: str, lexicon: HtmlLexicon) -> bool:
