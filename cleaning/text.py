@@ -42,6 +42,7 @@ MIN_WIDGET_REPEATS = 3     # a short line standing this often on a page is a wid
 _SENTENCE_END = tuple(".!?…:;\"”’')]»。！？：；」』）")
 _PROSE_END = tuple(".!?:;…。！？：；")
 _HEADLINE_BAD_END = tuple(".;,:…。，、：；")   # "..." ends in "." too
+_MARKUP = re.compile(r"^(#{1,6}|>|[*+]) +|\*\*|__")   # markdown decoration (html2text output)
 _LIST_MARK = re.compile(r"^([-–—•*+·▪►»]|\d{1,2}[.)]|[^\W\d_][.)])\s")
 _NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_.'-]*\.?$")
 
@@ -118,7 +119,7 @@ class _Page:
 
     def label_from_lexicon(self) -> None:
         for i, line in enumerate(self.lines):
-            family = self.lexicon.classify(line)
+            family = self.lexicon.classify(_MARKUP.sub("", line) or line)
             if family:
                 self.labels[i] = Label(family)
 
