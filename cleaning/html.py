@@ -1,5 +1,5 @@
-"""HTML page -> Document: guarded decode and parse, clutter pruned from the tree, trafilatura on
-what is left, headline/lead/captions recovered, then the same text pass as ``clean_text``.
+"""HTML page -> Document: guarded decode and parse, trafilatura's own extraction on the page,
+then what it lets through removed and what it misses put back, each step checked.
 
 Steps of ``process_html`` (each drop has a counted reason):
 
@@ -10,15 +10,22 @@ Steps of ``process_html`` (each drop has a counted reason):
    rest of the page, so that is detected from the parser's error log and the page re-parsed
    with the huge-tree option (2048 levels), then flattened below ``MAX_DEPTH`` and flagged
    ``deep_nesting``; deeper still -> ``too_deep``;
-4. metadata (``cleaning.metadata``) from the intact tree;
-5. pruning by the ``[html]`` vocabulary of ``lexicon.toml`` (related boxes, comments, share
-   bars, tags, ads, bylines), never touching the headline's or lead's ancestors nor a
-   container holding most of the page's text; figure captions are kept as paragraphs when
-   they are sentences and dropped when they are credits or noun phrases;
-6. trafilatura (fast mode: no readability/justext fallbacks, no metadata, no comments) on the
-   pruned tree, so the page is parsed once;
-7. the headline, lead and lead-image caption put back when the extractor missed them, then
-   ``cleaning.text.clean_lines`` and the common ``FINAL_STAGES``.
+4. metadata (``cleaning.metadata``) and page signals (``cleaning.pagekind``) from the intact tree;
+5. the ``[html]`` vocabulary of ``lexicon.toml`` marks clutter containers (related boxes, share
+   bars, tags, ads, bylines) outside the article's own containers, without removing them;
+   figure captions are sorted: credited sentences are kept, credits and labels are clutter;
+6. trafilatura with its default cascade (its extractor compared with readability and jusText)
+   on the parsed tree: the base that newsclean never falls far below, whatever the page;
+7. the lines of marked containers dropped (``drop_clutter``: a container holding over a quarter
+   of the text, or clutter over half of it, is refused as a misleading name), kept captions put
+   back beside their paragraphs, the lead put back when it stands beside the headline, then
+   ``cleaning.text.clean_lines`` (refused when it would keep under ``MIN_KEPT_SHARE`` of the
+   text) and the common ``FINAL_STAGES``.
+
+Why marking and not pruning before extraction: a class name is weak evidence. WordPress puts
+``tag-<slug>`` classes on the ``<article>``, themes name main columns ``sidebar-first``; a
+pruned container is lost with everything in it, and the extractor then picks a sidebar. A
+marked container can only cost the lines it holds, within the guards above.
 """
 from __future__ import annotations
 
@@ -59,8 +66,6 @@ _C0_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 controls but tab
 _NOT_C0 = bytes(b for b in range(256) if not _C0_TEXT.match(chr(b)))  # deleted to find the C0 bytes
 _C0_TABLE = {**{c: None for c in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F)}, 0x0B: " ", 0x0C: " "}
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-_STRIPPED_TAGS = ("script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
-                  "canvas", "audio", "video", "source", "link", "meta", "button", "input", "select", "textarea")
 _RIGHT_ALIGNED = re.compile(r"text-align\s*:\s*right", re.IGNORECASE)
 _PARENTHESIS = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
 
