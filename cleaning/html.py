@@ -290,6 +290,7 @@ _ARTICLE_XPATH = etree.XPath("//article|//main|//*[@itemprop='articleBody']|//*[
 MAX_CLUTTER_SHARE = 0.5     # all clutter lines together may be at most this share of the text ...
 MAX_CONTAINER_SHARE = 0.25  # ... and the lines of one container at most this share
 MIN_MATCHED_CHARS = 25      # a shorter line is clutter only when it is a container's whole text
+MIN_BODY_SHARE = 0.5        # an extraction under this share of the page's JSON-LD articleBody yields to it
 MIN_KEPT_SHARE = 0.3        # the line pass keeps at least this share of the extracted text, or is refused
 LEAD_MAX_LEVELS = 4         # a lead shares an ancestor with the headline this close to both
 
@@ -514,6 +515,15 @@ def _beside_headline(meta: PageMeta) -> bool:
     return any(a in near for a in islice(meta.lead_element.iterancestors(), LEAD_MAX_LEVELS + 1))
 
 
+def structured_body(meta: PageMeta) -> list[str]:
+    """The paragraphs of the page's JSON-LD ``articleBody`` (plain text; one carrying markup is
+    not used), normalized; [] when there is none."""
+    body = meta.article_body or ""
+    if "<" in body and ">" in body:
+        return []
+    return [line for line in map(normalize_line, body.splitlines()) if line]
+
+
 def _author(meta: PageMeta, bylines: list[str]) -> str | None:
     if meta.author:
         return meta.author
@@ -557,6 +567,10 @@ def process_html(html: str | bytes, url: str | None = None, source: str | None =
     if sum(map(len, article.paragraphs)) < MIN_KEPT_SHARE * sum(map(len, lines)):
         EVENTS["line_pass_refused"] += 1  # its rules would take most of the article: they misread this page
         article.paragraphs = lines[1:] if lines and article.title and lines[0] == article.title else lines
+    published_body = structured_body(meta)
+    if sum(map(len, article.paragraphs)) < MIN_BODY_SHARE * sum(map(len, published_body)):
+        EVENTS["structured_body"] += 1  # the page's own articleBody holds far more: the extraction missed it
+        article.paragraphs = published_body
     key = meta.canonical or url or source or "<html>"
     doc = Document(id=stable_id(key), source=source or url or "<html>", url=meta.canonical or url,
                    domain=registered_domain(meta.canonical or url), title=article.title or meta.title,
