@@ -222,6 +222,8 @@ def legacy_vietnamese(data: bytes | str) -> str | None:
     if _utf8_prefix(sample if head.isascii() else head):
         return None
     for name, pattern in _LEGACY_RE.items():
+        if sum(word in sample for word in _LEGACY_WORDS[name]) < LEGACY_MIN_WORDS:
+            continue  # substring tests run in C: the word-boundary regex only where it can match
         hits = pattern.findall(sample)
         if len(hits) >= LEGACY_MIN_HITS and len(set(hits)) >= LEGACY_MIN_WORDS:
             return name
