@@ -35,7 +35,7 @@ _DATE_KEYS = ("article:published_time", "og:published_time", "datepublished", "p
               "dcterms.date", "dcterms.issued", "displaydate", "doc_date", "og:datepublished", "og:pubdate",
               "og:publish_date", "originalpublicationdate", "publish_date", "publish_time", "published-date",
               "published_date", "publisheddate", "rnews:datepublished", "shareaholic:article_published_time",
-              "twt-published-at", "vr:published_time", "bt:pubdate", "rbpubdate", "date-pub", "pdate", "ptime")
+              "twt-published-at", "vr:published_time", "bt:pubdate", "rbpubdate", "date-pub", "pdate", "ptime", "published")
 # last resort, when the page names no publication time: when it was last changed (htmldate does the same)
 _MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "og:modified_time", "og:article:modified_time",
                   "datemodified", "article:modified", "modified_time", "updated_time",
@@ -267,6 +267,8 @@ def _day_first(value: str) -> datetime | None:
     if not match:
         return None
     day, month, year, hour, minute, second, off_h, off_m = match.groups()
+    if int(month) > 12 >= int(day):  # "2/24/2026": only month-first reads it, so it is month-first
+        day, month = month, day
     try:
         parsed = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
     except ValueError:
@@ -322,6 +324,7 @@ def _published_candidates(tree: HtmlElement, meta: dict[str, str], objects: list
     yield from (item.get("dateModified") for item in _page_objects(objects))
 
 
+_NOT_TEXT = ("script", "style", "noscript", "template")
 # microdata and microformats: itemprop=datePublished (content/datetime/text), <time datetime>,
 # <abbr class="published" title=...>, <time pubdate>
 _DATE_ELEMENTS = ('//*[@itemprop="datePublished" or @itemprop="dateCreated"][not(self::meta)]'
@@ -333,8 +336,10 @@ def dateline(tree: HtmlElement, headline: HtmlElement | None) -> Iterator[str]:
     "Dec 12, 2025", "Thứ bảy, 7/3/2026, 00:05 (GMT+7)"): those after it, nearest first, then
     those just before it (a date above the headline). The page's visible date, for pages whose
     markup names none."""
-    if headline is None:
-        return
+    if headline is None:  # no h1 agrees with the page's title: the first h1 still marks the top of the page
+        headline = next(tree.iter("h1"), None)
+        if headline is None:
+            return
     before: deque[HtmlElement] = deque(maxlen=DATELINE_BEFORE)
     walk = tree.iter()
     for element in walk:
@@ -343,9 +348,9 @@ def dateline(tree: HtmlElement, headline: HtmlElement | None) -> Iterator[str]:
         before.append(element)
     after = islice(walk, DATELINE_AFTER)
     for element in chain(after, reversed(before)):
-        if not isinstance(element.tag, str) or element.tag in ("script", "style", "noscript"):
-            continue
-        for text in (element.text, element.tail):
+        # a comment's or a script's own text is no dateline, the text after it may be ("<!-- -->Dec 17, 2025")
+        inside = element.text if isinstance(element.tag, str) and element.tag not in _NOT_TEXT else None
+        for text in (inside, element.tail):
             if text and len(text) <= 4 * DATELINE_MAX_CHARS and any(c.isdigit() for c in text):
                 text = text.strip()
                 if len(text) <= DATELINE_MAX_CHARS:
@@ -377,7 +382,26 @@ def htmldate_day(tree: HtmlElement, url: str | None) -> str | None:
 _DOMAIN_LIKE = re.compile(r"^\S+\.[a-z]{2,}$", re.IGNORECASE)
 
 
-def page_author(meta: dict[str, str], article: dict) -> str | None:
+# microdata and microformat authors: itemprop=author (its itemprop=name when it has one), rel=author links
+_AUTHOR_ELEMENTS = '//*[@itemprop="author"][not(self::meta) and not(self::link)]|//a[contains(concat(" ", @rel, " "), " author ")]'
+_BY = re.compile(r"^(?:by|von|par|por|di|door|av|bởi)\b\s*:?\s*", re.IGNORECASE)
+AUTHOR_MAX_WORDS = 6
+
+
+def marked_author(tree: HtmlElement) -> str | None:
+    """The first author the page marks up as such (``itemprop="author"``, ``rel="author"``)
+    whose text reads as a name: one line, no digits, a few words ("By" dropped)."""
+    for element in tree.xpath(_AUTHOR_ELEMENTS)[:5]:
+        named = element.find('.//*[@itemprop="name"]')
+        value = (named if named is not None else element).get("content") or \
+            (named if named is not None else element).text_content()
+        name = _BY.sub("", normalize_line(value)).strip(" ,|-–—·")
+        if name and not any(c.isdigit() for c in name) and len(name.split()) <= AUTHOR_MAX_WORDS and len(name) <= 60:
+            return name
+    return None
+
+
+def page_author(meta: dict[str, str], article: dict, tree: HtmlElement | None = None) -> str | None:
     """JSON-LD author names (people, not the publisher), else the author meta tags; a name that
     is the site's own ("VnExpress", "nld.com.vn") is not an author, nor is the publisher's name
     (``<meta name="publisher">``) put in an author tag ("Deutsche Welle (www.dw.com)")."""
@@ -397,7 +421,8 @@ def page_author(meta: dict[str, str], article: dict) -> str | None:
         value = clean_value(meta.get(key))
         if value and is_person(value):
             return value
-    return None
+    marked = marked_author(tree) if tree is not None else None
+    return marked if marked and is_person(marked) else None
 
 
 def extract_metadata(tree: HtmlElement, url: str | None, is_lead: Callable[[HtmlElement], bool],
@@ -419,7 +444,7 @@ def extract_metadata(tree: HtmlElement, url: str | None, is_lead: Callable[[Html
         lead_element=lead_element,
         description=clean_value(article.get("description")) or clean_value(meta.get("og:description"))
         or clean_value(meta.get("description")),
-        author=page_author(meta, article),
+        author=page_author(meta, article, tree),
         published=published_time(tree, meta, objects, article, canonical or url, headline, naive_offset(canonical or url, naive_offsets)),
         canonical=canonical,
         site_name=clean_value(meta.get("og:site_name")),

@@ -135,3 +135,19 @@ def test_published_from_htmldate_when_nothing_else():
       <img src="/themes/custom/images/date.svg" alt="date"><span>12 Nov 2025</span></div>
       <p>Charging at home is the cheapest way to run an electric car for most drivers.</p></div></body></html>"""
     assert meta_of(html, "https://pod-point.com/guides/charging").published.date().isoformat() == "2025-11-12"
+
+
+def test_author_from_microdata_and_rel_author():
+    """No JSON-LD or meta author: the name the page marks up (Blogger's itemprop=author, wcxb-dev
+    0441; a WordPress rel=author link, 0413); "By" dropped, a date or a long line is no name."""
+    html = """<html><body><h1>Small adventures</h1><span class="post-author vcard">Posted by
+      <span class="fn" itemprop="author" itemscope itemtype="http://schema.org/Person">
+      <meta content="https://www.blogger.com/profile/1" itemprop="url"><span itemprop="name">Mike Woodward</span></span></span>
+      </body></html>"""
+    assert meta_of(html).author == "Mike Woodward"
+    html = """<html><body><h1>Colour trends</h1><p class="byline"><a href="/author/tom-may/" rel="author">By Tom May</a>
+      </p></body></html>"""
+    assert meta_of(html).author == "Tom May"
+    html = """<html><head><meta property="og:site_name" content="Creative Bloq"></head><body><h1>Colour trends</h1>
+      <a rel="author" href="/a">Posted 12 December 2025</a><a rel="author" href="/b">Creative Bloq</a></body></html>"""
+    assert meta_of(html).author is None
