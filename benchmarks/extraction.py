@@ -1,78 +1,90 @@
-"""Extraction speed: clean_html vs bare trafilatura.extract (default settings), interleaved.
+"""Extraction quality and speed: clean_html against bare trafilatura.extract (default settings).
 
-    .venv/bin/python benchmarks/extraction.py [--rounds 20]
+    .venv/bin/python benchmarks/extraction.py [--devset ../shared/devset] [--repeat 1] [--write]
 
-Both run on the same pages in the same process, alternating page by page (so machine load
-hits both alike): the Vietnamese devset pages and the HTML fixtures under tests/cleaning/fixtures
-(including the real English and other-language pages in fixtures/pages). Prints docs/s for each
-and the ratio (clean_html speed / trafilatura speed), plus the shingle F1 of both on every page
-that has a gold text (the devset's and fixtures/gold).
+Runs the shared scorer (``shared/tools/extraction_bench.py``: trafilatura and clean_html
+interleaved page by page in one process, the metrics the cleaner is judged by) on the three
+development corpora -- ``trafilatura-eval`` (snippet metric), ``wcxb-dev`` (all pages, and the
+article pages alone; shingle F1) and ``vi`` (shingle F1, headline included) -- and prints one
+table per corpus: F1, precision, recall, docs/s, speed ratio, losses (pages more than 0.2 below
+trafilatura), empty outputs. ``--write`` also puts the tables into benchmarks/README.md between
+the ``extraction-tables`` markers. ``--losses N`` lists the pages clean_html loses.
 """
 from __future__ import annotations
 
 import argparse
-import time
+import json
+import subprocess
+import sys
+import tempfile
+from datetime import date
 from pathlib import Path
 
-import trafilatura
-
-from cleaning import clean_html
-from cleaning.metrics import shingle_f1
-
 ROOT = Path(__file__).resolve().parents[1]
-DEVSET = ROOT / "tests" / "fixtures" / "devset" / "vi"
-FIXTURES = ROOT / "tests" / "cleaning" / "fixtures"
+README = ROOT / "benchmarks" / "README.md"
+BEGIN, END = "<!-- extraction-tables:begin -->", "<!-- extraction-tables:end -->"
+OURS, BASE = "cleaning:clean_html", "trafilatura"
+
+#: (table title, corpus folder, scorer filter)
+CORPORA = (
+    ("trafilatura-eval (945 pages, many languages, snippet metric)", "trafilatura-eval", None),
+    ("wcxb-dev, article pages (793, English, shingle F1)", "wcxb-dev", "page_type=article"),
+    ("wcxb-dev, all pages (1,497, 7 page types, shingle F1)", "wcxb-dev", None),
+    ("vi (5 Vietnamese news pages, shingle F1 with headline)", "vi", None),
+)
 
 
-def pages() -> list[tuple[str, bytes]]:
-    files = (sorted((DEVSET / "pages").glob("*.html")) + sorted(FIXTURES.glob("*.html"))
-             + sorted((FIXTURES / "pages").glob("*.html")))
-    return [(f.stem, f.read_bytes()) for f in files]
+def score(scorer: Path, corpus: Path, where: str | None, repeat: int, losses: int) -> dict:
+    """One scorer run on one corpus -> its results by extractor."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "scores.json"
+        command = [sys.executable, str(scorer), "--data", str(corpus), "--only", BASE, "--extractor", OURS,
+                   "--repeat", str(repeat), "--losses", str(losses), "--json", str(out)]
+        if where:
+            command += ["--where", where]
+        listing = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        if losses:
+            print("\n".join(line for line in listing.splitlines() if line.startswith("loss ")))
+        return json.loads(out.read_text())["datasets"][corpus.name]["results"]
 
 
-def bench(rounds: int) -> tuple[float, float]:
-    docs = pages()
-    ours = theirs = 0.0
-    for _ in range(rounds):
-        for _, data in docs:
-            start = time.perf_counter()
-            clean_html(data)
-            middle = time.perf_counter()
-            trafilatura.extract(data)
-            ours, theirs = ours + middle - start, theirs + time.perf_counter() - middle
-    n = rounds * len(docs)
-    return n / ours, n / theirs
+def table(title: str, results: dict) -> str:
+    lines = [f"**{title}**", "",
+             "| extractor | F1 | precision | recall | docs/s | × trafilatura | losses | empty |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name in (OURS, BASE):
+        r = results[name]
+        losses = len(r.get("losses", ())) if name == OURS else "-"
+        lines.append(f"| {name} | {float(r['f1']):.3f} | {float(r['precision']):.3f} | {float(r['recall']):.3f} "
+                     f"| {float(r['docs_per_s']):.1f} | {float(r['speed_ratio']):.2f} | {losses} | {r['empty']} |")
+    return "\n".join(lines)
 
 
-def gold_pages() -> list[tuple[Path, Path]]:
-    """(page, gold) pairs: the devset's, then the fixture pages that have a gold text."""
-    pairs = [(p, DEVSET / "gold" / f"{p.stem}.txt") for p in sorted((DEVSET / "pages").glob("*.html"))]
-    pairs += [(p, FIXTURES / "gold" / f"{p.stem}.txt") for p in sorted((FIXTURES / "pages").glob("*.html"))]
-    return [(p, g) for p, g in pairs if g.exists()]
-
-
-def quality() -> None:
-    for page, gold_file in gold_pages():
-        gold = gold_file.read_text(encoding="utf-8")
-        data = page.read_bytes()
-        doc = clean_html(data)
-        base = trafilatura.bare_extraction(data, with_metadata=True)
-        ours = shingle_f1(f"{doc.title}\n{doc.text}" if doc else "", gold)
-        theirs = shingle_f1(f"{base.title}\n{base.text}" if base else "", gold)
-        print(f"  {page.stem:<16} clean_html F1 {ours:.4f}   trafilatura F1 {theirs:.4f}")
+def write_readme(tables: list[str]) -> None:
+    text = README.read_text(encoding="utf-8")
+    block = f"{BEGIN}\nMeasured {date.today().isoformat()} (`benchmarks/extraction.py --write`).\n\n" + "\n\n".join(tables) + f"\n{END}"
+    if BEGIN in text:
+        head, _, rest = text.partition(BEGIN)
+        text = head + block + rest.partition(END)[2]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    README.write_text(text, encoding="utf-8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--devset", type=Path, default=ROOT.parent / "shared" / "devset")
+    parser.add_argument("--scorer", type=Path, default=ROOT.parent / "shared" / "tools" / "extraction_bench.py")
+    parser.add_argument("--repeat", type=int, default=1, help="timing rounds per page (the scorer's --repeat)")
+    parser.add_argument("--losses", type=int, default=0, help="list up to N lost pages per corpus")
+    parser.add_argument("--write", action="store_true", help="put the tables into benchmarks/README.md")
     args = parser.parse_args()
-    quality()
-    bench(1)  # warm-up: imports, lexicon, caches
-    ours, theirs = bench(args.rounds)
-    print(f"pages: {len(pages())} x {args.rounds} rounds")
-    print(f"clean_html           {ours:8.1f} docs/s")
-    print(f"trafilatura.extract  {theirs:8.1f} docs/s")
-    print(f"ratio                {ours / theirs:8.2f}x")
+    tables = []
+    for title, folder, where in CORPORA:
+        tables.append(table(title, score(args.scorer, args.devset / folder, where, args.repeat, args.losses)))
+        print(tables[-1] + "\n", flush=True)
+    if args.write:
+        write_readme(tables)
 
 
 if __name__ == "__main__":
