@@ -307,12 +307,16 @@ class NewsSpider(Spider):
         state.shapes.learn(state.not_articles, is_article=False)
 
     def page_judged(self, url: str, site: str, is_article: bool) -> None:
-        """The pipeline's article decision on a candidate: learned for the rest of the run."""
+        """The pipeline's article decision on a candidate, for the rest of the run: an article's
+        URL shape is learned; a page that is not one is remembered, but its shape is learned only
+        by the next run (from the ledger, a whole run's evidence): within a run, the first pages
+        of a shape judged could all be listings while its articles are still to come."""
         state = self.site_state.get(site)
         if state is None:
             return
-        state.shapes.learn([url], is_article)
-        if not is_article:
+        if is_article:
+            state.shapes.learn([url], True)
+        else:
             state.not_articles.add(url)
 
     def pending_requests(self, site: Site) -> Iterator[Request]:
