@@ -143,3 +143,12 @@ def test_cookie_banners_are_boilerplate_whatever_their_length(line):
                                   "Chocolate chip cookies", "Die Kekse (Cookies) schmecken am besten frisch aus dem Ofen."])
 def test_cookies_in_a_recipe_stay_text(line):
     assert load_text_lexicon().classify(line) is None
+
+
+@pytest.mark.parametrize("line, family", [
+    ("Verwandte Links", "related_heading"), ("Über den Autor", "related_heading"), ("About the author", "related_heading"),
+    ("War der Artikel nützlich?", "boilerplate"), ("VEA TAMBIÉN: Entre heces y guaricha: la educación en Panamá", "boilerplate"),
+    ("IMPRESSUM | DATENSCHUTZ | COPYRIGHT ANDRÉ LOIBL", "footer"),
+    ("Titelbild: Geyres Christophe/ABACA/picture-alliance", "caption")])
+def test_blog_and_magazine_furniture(line, family):
+    assert load_text_lexicon().classify(line) == family
