@@ -45,6 +45,7 @@ _PAGE_TYPE_ENDINGS = ("article", "posting", "page", "blog", "report")
 _AUTHOR_KEYS = ("author", "article:author", "dc.creator", "byl", "sailthru.author", "parsely-author")
 _TITLE_SPLIT = re.compile(r"\s+[|\-–—·:»]\s+")
 _WORD = re.compile(r"\w+")
+MAX_H1 = 10  # h1 elements weighed as the headline
 LEAD_WINDOW = 3000  # elements after the headline searched for the lead
 DATELINE_AFTER, DATELINE_BEFORE = 150, 30  # elements after / before the headline searched for a dateline
 DATELINE_MAX_CHARS = 80  # a text node longer than this is prose, not a dateline
@@ -157,17 +158,44 @@ def _similar(headline: str, reference: str) -> bool:
     return bool(words) and len(words & ref) >= 0.6 * len(words)
 
 
-def choose_headline(tree: HtmlElement, references: list[str]) -> tuple[HtmlElement | None, str | None]:
-    """The article's h1: the first one that agrees with og:title / JSON-LD / <title>.
+def _coverage(reference: str, text: str) -> float:
+    """The share of ``reference``'s words that ``text`` holds."""
+    words = set(_WORD.findall(reference.casefold()))
+    return len(words & set(_WORD.findall(text.casefold()))) / len(words) if words else 0.0
+
+
+def choose_headline(tree: HtmlElement, references: list[str], site_names: set[str]) -> tuple[HtmlElement | None, str | None]:
+    """The article's h1: of the h1s that agree with og:title / JSON-LD / <title>, the one that
+    holds most of a reference's words -- the headline, not the site's name in an h1 above it,
+    which agrees with a <title> that carries the site name too. An h1 that is the site's name
+    (``site_names``, casefolded) is never the headline.
 
     A page without those references gets its first non-empty h1; a page whose h1 agrees with
     none of them (a logo in an h1) gets no h1 at all, and the caller falls back to the references.
     """
-    for element in tree.iter("h1"):
+    best: tuple[float, HtmlElement | None, str | None] = (-1.0, None, None)
+    for element in islice(tree.iter("h1"), MAX_H1):
         text = normalize_line(element.text_content())
-        if text and (not references or any(_similar(text, ref) for ref in references)):
+        if not text or text.casefold() in site_names:
+            continue
+        if not references:
             return element, text
-    return None, None
+        if any(_similar(text, ref) for ref in references):
+            cover = max(_coverage(ref, text) for ref in references)
+            if cover > best[0]:
+                best = (cover, element, text)
+    return best[1], best[2]
+
+
+def site_names(meta: dict[str, str], article: dict) -> set[str]:
+    """The site's own names, casefolded: og:site_name and the like, the JSON-LD publisher."""
+    publisher = article.get("publisher")
+    names = {(clean_value(n) or "").casefold() for n in (
+        meta.get("og:site_name"), meta.get("application-name"), meta.get("twitter:site"),
+        meta.get("publisher"), meta.get("dc.publisher"),
+        publisher.get("name") if isinstance(publisher, dict) else None)}
+    names.discard("")
+    return names
 
 
 def _title_from_title_tag(title: str | None) -> str | None:
@@ -405,14 +433,10 @@ def page_author(meta: dict[str, str], article: dict, tree: HtmlElement | None = 
     """JSON-LD author names (people, not the publisher), else the author meta tags; a name that
     is the site's own ("VnExpress", "nld.com.vn") is not an author, nor is the publisher's name
     (``<meta name="publisher">``) put in an author tag ("Deutsche Welle (www.dw.com)")."""
-    publisher = article.get("publisher")
-    site_names = {(clean_value(n) or "").casefold() for n in (
-        meta.get("og:site_name"), meta.get("application-name"), meta.get("twitter:site"),
-        meta.get("publisher"), meta.get("dc.publisher"),
-        publisher.get("name") if isinstance(publisher, dict) else None)}
+    own_names = site_names(meta, article)
 
     def is_person(name: str) -> bool:
-        return name.casefold() not in site_names and not _DOMAIN_LIKE.match(name) and not name.startswith(("http://", "https://", "@"))
+        return name.casefold() not in own_names and not _DOMAIN_LIKE.match(name) and not name.startswith(("http://", "https://", "@"))
 
     names = [n for n in _person_names(article.get("author")) if is_person(n)]
     if names:
@@ -434,7 +458,7 @@ def extract_metadata(tree: HtmlElement, url: str | None, is_lead: Callable[[Html
     title_tag = clean_value(tree.findtext(".//title"))
     references = [r for r in (clean_value(meta.get("og:title")), clean_value(article.get("headline")),
                               clean_value(meta.get("twitter:title")), title_tag) if r]
-    headline, h1_text = choose_headline(tree, references)
+    headline, h1_text = choose_headline(tree, references, site_names(meta, article))
     lead_element = find_lead(tree, headline, is_lead)
     canonical = canonical_url(tree, meta, url)
     return PageMeta(

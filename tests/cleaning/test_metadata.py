@@ -151,3 +151,20 @@ def test_author_from_microdata_and_rel_author():
     html = """<html><head><meta property="og:site_name" content="Creative Bloq"></head><body><h1>Colour trends</h1>
       <a rel="author" href="/a">Posted 12 December 2025</a><a rel="author" href="/b">Creative Bloq</a></body></html>"""
     assert meta_of(html).author is None
+
+
+def test_headline_is_not_the_site_name_h1():
+    """The blog's name in an h1 above the post's h1 agrees with a <title> that holds both
+    (wcxb-dev 0479); an h1 that is og:site_name is never the headline (0186: three of them)."""
+    html = """<html><head><title>The December Comfort Watches 2025, Day Eighteen: Starship Troopers | Whatever</title>
+      <meta property="og:title" content="The December Comfort Watches 2025, Day Eighteen: Starship Troopers"></head>
+      <body><h1 class="site-title"><a href="/">Whatever</a></h1><article><h1 class="entry-title">The December Comfort
+      Watches 2025, Day Eighteen: Starship Troopers</h1><p>Text.</p></article></body></html>"""
+    meta = meta_of(html)
+    assert meta.title == "The December Comfort Watches 2025, Day Eighteen: Starship Troopers"
+    assert meta.headline.get("class") == "entry-title"
+    html = """<html><head><title>A Beginner’s Guide to Skincare – The Southerner</title>
+      <meta property="og:title" content="A Beginner’s Guide to Skincare"><meta property="og:site_name" content="The Southerner">
+      </head><body><h1 class="logo">The Southerner</h1><h2>A Beginner’s Guide to Skincare</h2></body></html>"""
+    meta = meta_of(html)
+    assert meta.title == "A Beginner’s Guide to Skincare" and meta.headline is None
