@@ -496,14 +496,21 @@ def extract_lines(tree: HtmlElement, url: str | None) -> list[str]:
     return [line for line in (normalize_line(l) for l in result.text.splitlines()) if line]
 
 
-def assemble(lines: list[str], meta: PageMeta) -> list[str]:
-    """Body lines with the title dropped from the top and the lead put back when missed."""
+def assemble(lines: list[str], meta: PageMeta, lexicon: HtmlLexicon) -> list[str]:
+    """Body lines with the title dropped from the top and the lead put back when missed (not
+    when the lexicon also names its element clutter or a byline: "author-description")."""
     if lines and meta.title and fold(lines[0]) == fold(meta.title):
         lines = lines[1:]
     body_key = " ".join(lines[:40]).lower()  # lines and metadata are both normalized (NFC): lower() suffices
-    if meta.lead and _beside_headline(meta) and normalize_line(meta.lead).lower()[:120] not in body_key:
-        return [meta.lead, *lines]
+    lead = meta.lead
+    if (lead and _beside_headline(meta) and normalize_line(lead).lower()[:120] not in body_key
+            and not _named_clutter(meta.lead_element, lexicon)):
+        return [lead, *lines]
     return lines
+
+
+def _named_clutter(element: HtmlElement, lexicon: HtmlLexicon) -> bool:
+    return any(lexicon.verdict(value.lower()) for name in lexicon.attributes if (value := element.get(name)))
 
 
 def _beside_headline(meta: PageMeta) -> bool:
@@ -561,7 +568,7 @@ def process_html(html: str | bytes, url: str | None = None, source: str | None =
     lines = extract_lines(tree, url)
     if not lines:
         return Dropped("no_article", "extractor found no main text")
-    lines = assemble(insert_captions(drop_clutter(lines, clutter), captions), meta)
+    lines = assemble(insert_captions(drop_clutter(lines, clutter), captions), meta, lexicon)
     article = clean_lines(lines, title_hint=meta.title, keep_lines=frozenset(c.text for c in captions),
                           page_dump=False)
     if sum(map(len, article.paragraphs)) < MIN_KEPT_SHARE * sum(map(len, lines)):
