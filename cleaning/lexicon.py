@@ -64,7 +64,7 @@ class TextLexicon:
     footer_phrases: frozenset[str]
     comments_phrases: frozenset[str]
     comments_patterns: re.Pattern[str] | None
-    consent_markers: tuple[str, ...]
+    consent_markers: re.Pattern[str]   # any marker, case ignored: one scan
     consent_patterns: re.Pattern[str] | None
     caption_credit: re.Pattern[str] | None
     caption_markers: re.Pattern[str]   # any of the markers: one scan instead of one per marker
@@ -110,8 +110,7 @@ class TextLexicon:
     def is_consent_notice(self, line: str) -> bool:
         """A cookie banner's line: a cookie word with consent or site vocabulary (see
         lexicon.toml, [text.consent]); a recipe's "cookies" stay text."""
-        lower = line.lower()
-        return any(marker in lower for marker in self.consent_markers) and _matches(self.consent_patterns, fold(line))
+        return bool(self.consent_markers.search(line)) and _matches(self.consent_patterns, fold(line))
 
     def is_source_line(self, line: str, key: str | None = None) -> bool:
         """A line naming the story's source ("Theo TTXVN", "(Theo báo Thanh Niên)"): a lead,
@@ -174,7 +173,7 @@ def load_text_lexicon(path: Path = LEXICON_PATH) -> TextLexicon:
         footer_phrases=_phrases(text["footer"]),
         comments_phrases=_phrases(text["comments"]),
         comments_patterns=_any_of(text["comments"].get("patterns", [])),
-        consent_markers=tuple(text["consent"]["markers"]),
+        consent_markers=re.compile("|".join(map(re.escape, text["consent"]["markers"])) or "(?!)", re.IGNORECASE),
         consent_patterns=_any_of(text["consent"].get("patterns", [])),
         caption_credit=_any_of(text["caption"].get("credit_patterns", [])),
         caption_markers=re.compile("|".join(map(re.escape, text["caption"].get("markers", []))) or "(?!)"),

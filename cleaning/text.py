@@ -43,6 +43,7 @@ _SENTENCE_END = tuple(".!?…:;\"”’')]»。！？：；」』）")
 _PROSE_END = tuple(".!?:;…。！？：；")
 _HEADLINE_BAD_END = tuple(".;,:…。，、：；")   # "..." ends in "." too
 _MARKUP = re.compile(r"^(#{1,6}|>|[*+]) +|\*\*|__")   # markdown decoration (html2text output)
+_MARKUP_START = ("#", ">", "* ", "+ ")
 _LIST_MARK = re.compile(r"^([-–—•*+·▪►»]|\d{1,2}[.)]|[^\W\d_][.)])\s")
 _NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_.'-]*\.?$")
 
@@ -119,7 +120,9 @@ class _Page:
 
     def label_from_lexicon(self) -> None:
         for i, line in enumerate(self.lines):
-            family = self.lexicon.classify(_MARKUP.sub("", line) or line)
+            if line.startswith(_MARKUP_START) or "**" in line or "__" in line:
+                line = _MARKUP.sub("", line) or line
+            family = self.lexicon.classify(line)
             if family:
                 self.labels[i] = Label(family)
 
