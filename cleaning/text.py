@@ -141,10 +141,15 @@ class _Page:
                     self.labels[i] = Label.REPEATED
                 seen.add(line)
 
-    def label_related_blocks(self) -> None:
-        """The headlines, repeated headlines and teasers that follow a related-article heading."""
+    def label_related_blocks(self, *, after_prose: bool = False) -> None:
+        """The headlines, repeated headlines and teasers that follow a related-article heading.
+        ``after_prose``: only a heading that follows a body paragraph opens a block (in an
+        extractor's output a "Latest" heading over nothing but headlines and teasers is a
+        listing page's own content, not a box beside an article)."""
+        prose_seen = False
         for i, label in enumerate(self.labels):
-            if label is Label.HEADING:
+            prose_seen = prose_seen or self.free_body(i)
+            if label is Label.HEADING and (prose_seen or not after_prose):
                 self._consume_block(i + 1)
 
     def _consume_block(self, start: int) -> None:
@@ -173,15 +178,11 @@ class _Page:
         following = [j for j in range(i + 1, min(i + 1 + 3 * window, len(self.lines))) if self.free(j)][:window]
         return any(self.body[a] and self.body[b] for a, b in zip(following, following[1:]))
 
-    def label_repeated_links(self, first: int, last: int, title: str | None, *, lists: bool = True) -> None:
-        """Inside the article: headlines that stand twice on the page are links, a paragraph under
-        one a teaser. ``lists``: list items count too (an extractor's output keeps a list's
-        repeated items, "- Rest day", as the markup had them)."""
+    def label_repeated_links(self, first: int, last: int, title: str | None) -> None:
+        """Inside the article: headlines that stand twice on the page are links, a paragraph under one a teaser."""
         counts = Counter(self.lines)
         for i in range(first, last + 1):
             line = self.lines[i]
-            if not lists and is_list_item(line):
-                continue
             if self.free(i) and counts[line] > 1 and is_headline_like(line) and line != title:
                 self.labels[i] = Label.REPEATED
                 if word_count(line) >= MIN_LINK_WORDS and self.free_body(i + 1) and not self._body_near(i + 2):
@@ -356,7 +357,7 @@ def clean_lines(
     if not page_dump:  # the markup judged the captions already: a paragraph ending in a credit is text
         page.release_paragraphs(Label.CAPTION)
     page.label_repeated_paragraphs()
-    page.label_related_blocks()
+    page.label_related_blocks(after_prose=not page_dump)
     if page_dump:
         page.label_widgets()
     span = page.core() if page_dump else None
@@ -365,8 +366,8 @@ def clean_lines(
     if span and not title_hint:
         title_index, first = page.find_title(first)
     title = title_hint or (page.lines[title_index] if title_index is not None else None)
-    page.label_repeated_links(first, last, title, lists=page_dump)
-    if page_dump:  # an extractor's output: it already judged link density on the markup
+    if page_dump:  # an extractor judged links on the markup: its repeats and short runs are content
+        page.label_repeated_links(first, last, title)
         page.label_link_runs(first, last)
     if span:
         last = page.last_body(first, last)
