@@ -361,6 +361,9 @@ def clean_lines(
     if page_dump:
         page.label_widgets()
     span = page.core() if page_dump else None
+    if page_dump and span is None:
+        return Article()  # a page without one body paragraph holds no article (and its leftovers
+                          # would be judged otherwise once the clutter between them is gone)
     first, last = span if span else (0, _footer_start(page) - 1)
     title_index = None
     if span and not title_hint:
