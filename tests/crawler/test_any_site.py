@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -62,13 +63,18 @@ def check_requests(site: NewsSite, server: DemoServer, trap: DemoServer) -> None
     assert trap.requests() == []  # a private address, offsite: never asked
 
 
-def test_home_page_url_finds_every_article_once(news_site):
-    site, tmp, trap = news_site
-    server = DemoServer(site.root, tmp / "requests.log")
+def crawl_home(site: NewsSite, log: Path, out: Path, **server_options) -> tuple:
+    """Serve ``site``, crawl it from its home page into ``out``, stop the server: (run, server)."""
+    server = DemoServer(site.root, log, **server_options)
     try:
-        run = run_crawl([server.base + "/"], tmp / "out", timeout=240)
+        return run_crawl([server.base + "/"], out, timeout=240), server
     finally:
         server.stop()
+
+
+def test_home_page_url_finds_every_article_once(news_site):
+    site, tmp, trap = news_site
+    run, server = crawl_home(site, tmp / "requests.log", tmp / "out")
     assert run.returncode == 0, run.stderr[-3000:]
     rows, base = run.rows(), server.base
     check_rows(site, rows, base)
@@ -92,11 +98,7 @@ def test_home_page_url_finds_every_article_once(news_site):
 
     # A scheduled re-run: the pages judged not articles are known (the ledger); they are fetched
     # only when their links are wanted, never cleaned and judged again; nothing is written twice.
-    server = DemoServer(site.root, tmp / "requests-rerun.log", port=server.port)  # the same site
-    try:
-        rerun = run_crawl([server.base + "/"], tmp / "out", timeout=240)
-    finally:
-        server.stop()
+    rerun, server = crawl_home(site, tmp / "requests-rerun.log", tmp / "out", port=server.port)  # the same site
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert re.search(r"written=0 not_article=0 ", rerun.stderr), rerun.stderr[-2000:]
     check_rows(site, rerun.rows(), base)
@@ -107,11 +109,7 @@ def test_home_page_url_finds_every_article_once(news_site):
 def test_hostile_pages_mixed_in_are_counted_and_the_articles_still_written(news_site):
     _, tmp, trap = news_site
     site = build_news_site(tmp / "hostile-site", trap.base, hostile=True)
-    server = DemoServer(site.root, tmp / "hostile-requests.log")
-    try:
-        run = run_crawl([server.base + "/"], tmp / "hostile-out", timeout=240)
-    finally:
-        server.stop()
+    run, server = crawl_home(site, tmp / "hostile-requests.log", tmp / "hostile-out")
     assert run.returncode == 0, run.stderr[-3000:]
     check_rows(site, run.rows(), server.base)
     check_requests(site, server, trap)
