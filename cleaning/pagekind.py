@@ -1,6 +1,6 @@
 """What a page says about its own kind: the evidence that it is an article, from its markup.
 
-Computed once per page by ``cleaning.html.process_html`` on the intact tree (before pruning) and
+Computed once per page by ``cleaning.html.process_html`` on the parsed tree (as served) and
 carried on ``Document.page``; the crawler weighs it with the route a URL was found by to decide
 whether a fetched page is an article (``crawler.articles``), without parsing again.
 
