@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 #: Document fields that are not Parquet columns.
-NOT_PERSISTED = frozenset({"flags", "signature", "page"})
+NOT_PERSISTED = frozenset({"flags", "signature", "page", "decisions"})
 
 
 @dataclass
@@ -45,10 +45,30 @@ class Document:
     # What an HTML page's markup says of its kind (``cleaning.pagekind.PageSignals``), for the
     # crawler's article decision; None for text dumps. Not written to Parquet, not compared.
     page: "PageSignals | None" = field(default=None, repr=False, compare=False)
+    # What the cleaner decided, line by line, in input order (``newsclean explain`` prints it).
+    # Not written to Parquet, not compared.
+    decisions: list["LineDecision"] = field(default_factory=list, repr=False, compare=False)
 
     def to_row(self) -> dict:
         """The Parquet row: every schema column, nothing else."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NOT_PERSISTED}
+
+
+@dataclass(frozen=True)
+class LineDecision:
+    """One line the cleaner looked at and what became of it.
+
+    ``rule`` is None for a kept line; otherwise the rule that removed it, as
+    ``family:name[:detail]`` (e.g. ``lexicon:related:Tin liên quan``, ``structure:outside_core``,
+    ``container:div.sidebar:sidebar``), recorded where the decision is made, never re-derived.
+    """
+
+    line: str
+    rule: str | None = None
+
+    @property
+    def kept(self) -> bool:
+        return self.rule is None
 
 
 @dataclass(frozen=True)
