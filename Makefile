@@ -18,11 +18,14 @@ install: $(BIN)/newsclean
 demo: install
 	$(BIN)/newsclean demo -o data
 
-# Servers the tests run for real (Redis for the distributed crawl), from Debian's packages.
+# Servers and programs the tests run for real (Redis for the distributed crawl, Chromium for the report), from Debian's packages.
 services:
 	@command -v redis-server >/dev/null 2>&1 || { \
 		echo "installing redis-server (Debian package)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing chromium (Debian package; the report tests open the report in it headless)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 test: install services
 	$(BIN)/pytest -q
