@@ -102,7 +102,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from cleaning.parquet import CommittedFile, sweep_temporary, write_table_atomically
+from cleaning.dataset import CommittedFile, sweep_temporary, write_table_atomically
 from crawler.discovery import parse_date
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from cleaning.dedup import Deduplicator
 from cleaning.document import Document, Dropped
-from cleaning.parquet import CommittedFile, DatasetWriter, documents_to_table, write_table_atomically
+from cleaning.dataset import CommittedFile, DatasetWriter
 from crawler import signals as nc_signals
 from crawler.articles import judge
 from crawler.canonical import settle_url
@@ -79,11 +79,11 @@ class CleanAndWritePipeline:
             self.ledger = extension.ledger
             hook = LedgerCommitHook(self.ledger)
             self.writer = DatasetWriter(Path(out), max_rows=self.max_rows, max_bytes=self.max_bytes,
-                                        run_id=extension.run_id, before_commit=hook.before_commit,
+                                        run_id=extension.run_id, before_commit=hook.before_commit, empty_file=True,
                                         on_commit=lambda committed: self._committed(committed, hook))
         else:
             self.writer = DatasetWriter(Path(out), max_rows=self.max_rows, max_bytes=self.max_bytes,
-                                        on_commit=self._committed)
+                                        on_commit=self._committed, empty_file=True)
         self.pool = CleanerPool(self.workers, self.timeout)
         self.pool.start()   # the workers load while the dedup index is read and robots.txt fetched
         self.dedup = Deduplicator.from_dataset(out, drop_near=self.drop_near)
@@ -179,21 +179,5 @@ class CleanAndWritePipeline:
     def close_spider(self) -> None:
         if self.writer is not None:
             self.writer.close()
-            if self.writer.rows_written == 0:
-                self._write_empty_file()
         if self.pool is not None:
             self.pool.close()
-
-    def _write_empty_file(self) -> None:
-        """A run that wrote nothing still leaves a dataset ``pyarrow.parquet.read_table`` reads,
-        with its schema (a single ``.parquet`` output gets that from ``DatasetWriter.close``)."""
-        writer = self.writer
-        assert writer is not None
-        if writer.single_file or any(writer.folder.glob("*.parquet")):
-            return
-        path = writer.folder / f"part-{writer.run_id}-empty.parquet"
-        if self.ledger is not None:  # known to the ledger, or the next recovery quarantines it
-            self.ledger.begin_commit(path.name, ())
-        write_table_atomically(documents_to_table([]), path)
-        if self.ledger is not None:
-            self.ledger.finish_commit(path.name)

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import redis
 
-from cleaning.parquet import sweep_temporary
+from cleaning.dataset import sweep_temporary
 from crawler.ledger import (
     PENDING_STATES,
     STATES,

@@ -11,7 +11,7 @@ from tqdm import tqdm
 from cleaning.charset import decode_html, legacy_vietnamese
 from cleaning.document import Document, Dropped, stable_id
 from cleaning.html import process_html
-from cleaning.parquet import DatasetWriter
+from cleaning.dataset import DatasetWriter
 from cleaning.pipeline import Outcomes
 from cleaning.sources import MAX_FILE_BYTES, InputFile, find_inputs, read_input
 from cleaning.text import process_text

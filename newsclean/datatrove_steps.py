@@ -41,7 +41,8 @@ from datatrove.utils.stats import PipelineStats
 
 from cleaning.document import Document, Dropped
 from cleaning.html import process_html
-from cleaning.parquet import SCHEMA, write_table_atomically
+from cleaning.dataset import write_table_atomically
+from cleaning.parquet import SCHEMA
 from cleaning.pipeline import Outcomes
 from cleaning.sources import MAX_FILE_BYTES, find_inputs, read_input
 from newsclean.batch import clean_data
@@ -278,7 +279,7 @@ def clean_paths_datatrove(paths: Iterable[Path], out: Path, *, workers: int, max
 
     from datatrove.executor import LocalPipelineExecutor
 
-    from cleaning.parquet import sweep_temporary
+    from cleaning.dataset import sweep_temporary
 
     out = Path(out)
     if out.suffix == ".parquet":

@@ -14,7 +14,7 @@ import pytest
 
 from cleaning.document import Document, stable_id
 from cleaning.normalize import content_hash
-from cleaning.parquet import DatasetWriter
+from cleaning.dataset import DatasetWriter
 from crawler.ledger import LedgerCommitHook, OutputLock, SQLiteLedger, parse_time
 
 SITE = "example.vn"
@@ -358,7 +358,7 @@ WORKER = """
 import random, signal, sys, time
 from cleaning.document import Document, stable_id
 from cleaning.normalize import content_hash
-from cleaning.parquet import DatasetWriter
+from cleaning.dataset import DatasetWriter
 from crawler.ledger import LedgerCommitHook, OutputLock, SQLiteLedger
 
 state, out, n, rows = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])

@@ -7,7 +7,8 @@ import time
 import pyarrow as pa
 import redis
 
-from cleaning.parquet import SCHEMA, write_table_atomically
+from cleaning.dataset import write_table_atomically
+from cleaning.parquet import SCHEMA
 from crawler.ledger import LedgerCommitHook
 from crawler.redis_ledger import RedisLedger
 from crawler.redis_politeness import RedisSlots
