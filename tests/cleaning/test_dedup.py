@@ -10,7 +10,7 @@ import pytest
 from cleaning.dedup import Deduplicator, shingles
 from cleaning.document import Document, Dropped, stable_id
 from cleaning.normalize import content_hash, hash_key, normalize_text
-from cleaning.parquet import DatasetWriter
+from cleaning.dataset import DatasetWriter
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 # Three articles on one story (the first Putin-Biden call, New START): related, not copies.
