@@ -20,7 +20,7 @@ from tests.crawler.conftest import REPO
 WRITER = r"""
 import os, sys, time
 from cleaning.document import Document
-from cleaning.parquet import DatasetWriter
+from cleaning.dataset import DatasetWriter
 out, rows_per_file, text_size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 with DatasetWriter(out, max_rows=rows_per_file) as writer:
     i = 0
