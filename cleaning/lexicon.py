@@ -77,34 +77,48 @@ class TextLexicon:
     def classify(self, line: str) -> str | None:
         """Which clutter family a normalized line belongs to: ``related_heading``, ``footer``,
         ``comments``, ``boilerplate``, ``caption``, ``byline``; None for none."""
+        verdict = self.explain(line)
+        return verdict[0] if verdict else None
+
+    def explain(self, line: str) -> tuple[str, str] | None:
+        """(family, what matched) for a clutter line, None for none: the lexicon phrase (as
+        folded), the text a pattern matched, ``consent``, ``source`` or the byline's name."""
         if self.is_consent_notice(line):
-            return "boilerplate"
+            return "boilerplate", "consent"
         if len(line) > MAX_CLUTTER_CHARS:
             # Long lines are text, but a caption ends in a credit and a footer may run on.
             start = self.line_patterns.match(fold(line[:PREFIX_CHARS]))
             if start and start.lastgroup == "footer":
-                return "footer"
-            return "caption" if self._has_credit(_tail(fold(line[-CREDIT_CHARS:]), cut=True)) else None
+                return "footer", start.group()
+            credit = self._credit(_tail(fold(line[-CREDIT_CHARS:]), cut=True))
+            return ("caption", credit) if credit else None
         key = fold(line)
         short = key.count(" ") < MAX_PHRASE_WORDS
         phrase = key.strip(_EDGE_SYMBOLS) if short else ""
         if phrase in self.related_headings:
-            return "related_heading"
+            return "related_heading", phrase
         if phrase in self.footer_phrases:
-            return "footer"
-        if short and (phrase in self.comments_phrases or _matches(self.comments_patterns, key)):
-            return "comments"
+            return "footer", phrase
+        if short:
+            if phrase in self.comments_phrases:
+                return "comments", phrase
+            comments = self.comments_patterns.search(key) if self.comments_patterns else None
+            if comments:
+                return "comments", comments.group()
         if phrase in self.boilerplate_phrases:
-            return "boilerplate"
+            return "boilerplate", phrase
         match = self.line_patterns.match(key)  # footer and boilerplate patterns, in one pass
         if match:
-            return match.lastgroup
+            return match.lastgroup, match.group()
         if short and self.is_source_line(line, key):
-            return "boilerplate"
-        if self._has_credit(_tail(key)):
-            return "caption"
-        if short and self.byline_name(line, key) is not None:
-            return "byline"
+            return "boilerplate", "source"
+        credit = self._credit(_tail(key))
+        if credit:
+            return "caption", credit
+        if short:
+            name = self.byline_name(line, key)
+            if name is not None:
+                return "byline", name
         return None
 
     def is_consent_notice(self, line: str) -> bool:
@@ -130,8 +144,12 @@ class TextLexicon:
         limit = 2 if line.isupper() else self.source_max_words
         return 0 < len(names) <= limit and (names[0][0].isupper() or names[0][0].isdigit())
 
-    def _has_credit(self, tail: str) -> bool:
-        return bool(self.caption_markers.search(tail)) and _matches(self.caption_credit, tail)
+    def _credit(self, tail: str) -> str | None:
+        """The photo credit that ends ``tail``, if any (as matched, folded)."""
+        if not self.caption_markers.search(tail) or self.caption_credit is None:
+            return None
+        match = self.caption_credit.search(tail)
+        return match.group().strip("\x00 ") or "credit" if match else None
 
     def byline_name(self, line: str, key: str | None = None) -> str | None:
         """The author a byline line names ("" when it names none), None when it is no byline."""

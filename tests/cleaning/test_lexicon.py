@@ -152,3 +152,15 @@ def test_cookies_in_a_recipe_stay_text(line):
     ("Titelbild: Geyres Christophe/ABACA/picture-alliance", "caption")])
 def test_blog_and_magazine_furniture(line, family):
     assert load_text_lexicon().classify(line) == family
+
+
+@pytest.mark.parametrize("line, verdict", [
+    ("» TIN LIÊN QUAN:", ("related_heading", "tin lien quan")),
+    ("Phiên bản di động", ("footer", "phien ban di dong")),
+    ("Theo TTXVN", ("boilerplate", "source")),
+    ("Một đoạn văn bình thường của bài báo.", None),
+])
+def test_explain_names_the_family_and_what_matched(line, verdict):
+    lexicon = load_text_lexicon()
+    assert lexicon.explain(line) == verdict
+    assert lexicon.classify(line) == (verdict[0] if verdict else None)

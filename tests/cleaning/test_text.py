@@ -219,3 +219,61 @@ def test_readers_comments_under_the_article_are_not_taken_for_it():
     doc = clean(["Home", "News", "City council approves transit plan", *body, "8 Comments", *thread])
     assert doc.title == "City council approves transit plan"
     assert doc.text.splitlines() == body
+
+
+def _dumps_with_decisions():
+    from tests.conftest import ROOT
+
+    dumps = ROOT / "tests" / "cleaning" / "fixtures" / "dumps"
+    return [*SEED_FILES, *sorted((dumps / "block").glob("*.txt")), *sorted((dumps / "soup").glob("*.txt")),
+            *sorted((dumps / "lynx").glob("*.txt"))]
+
+
+@pytest.mark.parametrize("dump", _dumps_with_decisions(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_decisions_account_for_every_line_and_the_kept_ones_are_the_text(dump):
+    """Every non-blank line (after re-joining wrapped lines) has a decision, in input order; the
+    kept ones are exactly the text's lines; the headline is reported as taken for the title."""
+    from cleaning.normalize import normalize_line
+    from cleaning.unwrap import join_fragments, unwrap
+
+    doc = clean_text(dump.read_text())
+    lines = [line for line in map(normalize_line, join_fragments(unwrap(dump.read_text().splitlines()))) if line]
+    assert [d.line for d in doc.decisions] == lines
+    assert [d.line for d in doc.decisions if d.kept] == doc.text.splitlines()
+    removed = [d for d in doc.decisions if not d.kept]
+    assert all(d.rule.split(":")[0] in ("lexicon", "structure") and len(d.rule.split(":")) >= 2 for d in removed)
+    if doc.title:  # the headline, and its repeats in the text
+        assert {d.line for d in doc.decisions if d.rule == "structure:title"} == {doc.title}
+
+
+def test_decisions_name_the_lexicon_phrase_and_the_structure_rule():
+    block = ["Tin liên quan", "Giá vàng hôm nay tăng mạnh trên thị trường thế giới",
+             "Mưa lớn gây ngập nhiều tuyến phố ở miền Trung hôm nay"]
+    doc = clean(article(*BODY, *block, "Bản quyền thuộc về Báo X."))
+    rules = {d.line: d.rule for d in doc.decisions}
+    assert rules["Tin liên quan"] == "lexicon:related_heading:tin lien quan"
+    assert rules[block[1]] == rules[block[2]] == "lexicon:related:tin lien quan"
+    assert rules["Trang chủ"] == "lexicon:boilerplate:trang chu"
+    assert rules["Thế giới"] == "structure:outside_core"
+    assert rules["Hà Nội khởi công tuyến đường sắt đô thị mới"] == "structure:title"
+    assert all(rules[line] is None for line in BODY)
+
+
+def test_decisions_of_repeats_link_runs_and_extractor_output():
+    from cleaning.text import clean_lines
+
+    links = ["Hộ kinh doanh phải kê khai tất cả tài khoản nhận tiền bán hàng từ tháng sau",
+             "Chính phủ quy định chi tiết ngưỡng doanh thu miễn thuế với hộ kinh doanh",
+             "Cách kê khai và nộp thuế cho cá nhân và hộ kinh doanh nhỏ lẻ"]
+    article_ = clean_lines(article(BODY[0], *links, BODY[1], BODY[0], BODY[2]))
+    rules = [d.rule for d in article_.decisions]
+    assert rules[5:8] == ["structure:link_run"] * 3
+    assert rules[9] == "structure:repeated"
+    assert article_.paragraphs == BODY
+    # An extractor's output (page_dump=False): the line repeating the known headline, and the
+    # lines from the footer on.
+    out = clean_lines(["Hà Nội khởi công", *BODY, "Bản quyền thuộc về Báo X.", "Hà Nội, tháng Ba"],
+                      title_hint="Hà Nội khởi công", page_dump=False)
+    assert [d.rule for d in out.decisions] == ["structure:title", None, None, None,
+                                                out.decisions[4].rule, "structure:after_footer"]
+    assert out.decisions[4].rule.startswith("lexicon:footer:")
