@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 from cleaning import clean_text  # noqa: E402
 from cleaning.language import detect_language  # noqa: E402
-from tests.cleaning.pagedump import page_dump  # noqa: E402
+from benchmarks.dumps import block_dump  # noqa: E402
 
 
 def seed_dumps() -> list[str]:
@@ -26,7 +26,7 @@ def seed_dumps() -> list[str]:
 
 def page_dumps() -> list[str]:
     pages = sorted((ROOT / "tests" / "fixtures" / "devset" / "vi" / "pages").glob("*.html"))
-    return [page_dump(p.read_bytes()) for p in pages]
+    return [block_dump(p.read_bytes()) for p in pages]
 
 
 def load_dumps() -> list[str]:

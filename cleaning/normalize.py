@@ -107,5 +107,8 @@ def unspaced_words(text: str) -> int:
 def count_words(text: str) -> int:
     """Words in ``text``: space-separated tokens, and in scripts written without spaces
     (Chinese, Japanese, Thai...) an estimate from the length of their runs, so that a CJK
-    paragraph is not one "word"."""
+    paragraph is not one "word".
+
+    The project's one word count: the ``n_words`` column (``cleaning.stages.measure``) and the
+    line shapes of the text cleaner (``cleaning.textpage.word_count``) both use it."""
     return len(text.split()) + unspaced_words(text)

@@ -14,6 +14,7 @@ from tests.conftest import DEVSET, SEEDS
 from cleaning.normalize import (
     _TONE_MOVES,
     content_hash,
+    count_words,
     fold_tone_marks,
     hash_key,
     normalize_line,
@@ -123,3 +124,19 @@ def test_hash_key_of_the_previous_text_is_not_computed_again(monkeypatch: pytest
     assert hash_key(text + ".") == old_hash_key(text + ".") and len(calls) == 3
     assert hash_key(text) == key and len(calls) == 4  # only the last text is kept
     assert hash_key("") == "" and normalize._last_key == ("", "")
+
+
+@pytest.mark.parametrize("text, words", [
+    ("", 0), ("Hà Nội  khởi công\n tuyến mới", 6), ("One two three.", 3),
+    ("東京都は新たな感染対策を発表した", 8),   # a run of 16 CJK characters: two a word
+    ("ข่าวการเมืองวันนี้", 3),                  # a run of 18 Thai characters: five a word, rounded down
+])
+def test_count_words_counts_spaced_tokens_and_estimates_unspaced_runs(text, words):
+    assert count_words(text) == words
+
+
+def test_the_cleaner_counts_words_as_the_n_words_column_does():
+    from cleaning.textpage import word_count
+
+    for line in ["Hà Nội khởi công tuyến đường sắt đô thị mới", "東京都、新たな感染対策を発表 飲食店に時短要請", "x"]:
+        assert word_count(line) == count_words(line)

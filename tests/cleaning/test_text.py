@@ -7,7 +7,7 @@ import pytest
 
 from cleaning import clean_text
 from cleaning.metrics import shingle_f1
-from tests.cleaning.pagedump import page_dump
+from benchmarks.dumps import block_dump
 from tests.conftest import SEEDS, SEEDS_GOLD, render
 
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
@@ -27,7 +27,7 @@ def test_clean_seed_comes_through_untouched():
 
 
 def test_devset_page_dumps_score_at_least_095(devset_pages):
-    scores = {name: shingle_f1(render(clean_text(page_dump(html))), gold) for name, html, gold in devset_pages}
+    scores = {name: shingle_f1(render(clean_text(block_dump(html))), gold) for name, html, gold in devset_pages}
     assert mean(scores.values()) >= 0.95, scores
     assert min(scores.values()) >= 0.9, scores
 
@@ -167,7 +167,7 @@ def test_page_dumps_of_other_languages_score_at_least_095():
     fixtures = ROOT / "tests" / "cleaning" / "fixtures"
     scores = {}
     for gold in sorted((fixtures / "gold").glob("*.txt")):
-        doc = clean_text(page_dump((fixtures / "pages" / f"{gold.stem}.html").read_bytes()))
+        doc = clean_text(block_dump((fixtures / "pages" / f"{gold.stem}.html").read_bytes()))
         scores[gold.stem] = shingle_f1(render(doc), gold.read_text())
     assert len(scores) >= 2 and min(scores.values()) >= 0.95, scores
 

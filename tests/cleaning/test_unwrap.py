@@ -9,12 +9,12 @@ import pytest
 from cleaning import clean_text
 from cleaning.metrics import shingle_f1
 from cleaning.unwrap import join_fragments, unwrap, wrap_width
-from tests.cleaning.pagedump import page_dump
+from benchmarks.dumps import block_dump
 from tests.conftest import DEVSET, SEEDS, SEEDS_GOLD, render
 
 FIXTURE_PAGES = sorted((Path(__file__).parent / "fixtures" / "pages").glob("*.html"))
 DUMPS = ([(s.name, s.read_text(), (SEEDS_GOLD / s.name).read_text()) for s in sorted(SEEDS.glob("*.txt"))]
-         + [(p.name, page_dump(p.read_bytes()), (DEVSET / "gold" / f"{p.stem}.txt").read_text())
+         + [(p.name, block_dump(p.read_bytes()), (DEVSET / "gold" / f"{p.stem}.txt").read_text())
             for p in sorted((DEVSET / "pages").glob("*.html"))])
 
 
@@ -33,7 +33,7 @@ def test_hard_wrapped_dump_cleans_about_as_well_as_the_original(name, text, gold
 
 
 def test_dumps_with_a_paragraph_per_line_are_unchanged():
-    texts = [text for _, text, _ in DUMPS] + [page_dump(p.read_bytes()) for p in FIXTURE_PAGES]
+    texts = [text for _, text, _ in DUMPS] + [block_dump(p.read_bytes()) for p in FIXTURE_PAGES]
     for text in texts:
         assert unwrap(text.splitlines()) == text.splitlines()
 
