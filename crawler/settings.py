@@ -10,7 +10,7 @@ NEWSPIDER_MODULE = "crawler.spiders"
 # --- Identity -----------------------------------------------------------------------------
 #: Where site owners can reach whoever runs the crawl: a URL or an e-mail address.
 NEWSCLEAN_CONTACT = "https://github.com/newsclean/newsclean"
-#: ``{contact}`` is replaced by NEWSCLEAN_CONTACT (crawler.middlewares.ContactUserAgentMiddleware).
+#: ``{contact}`` is replaced by NEWSCLEAN_CONTACT (crawler.downloadermiddlewares.useragent.ContactUserAgentMiddleware).
 USER_AGENT = "newsclean/0.1 (+{contact})"
 ROBOTSTXT_OBEY = True
 #: The token matched against robots.txt ``User-agent:`` groups.
@@ -46,7 +46,7 @@ TELNETCONSOLE_ENABLED = False
 #: Scrapy 2.19's HTTP remote-control listener: no open ports on a crawler.
 REMOTE_CONTROL_ENABLED = False
 #: Private, loopback, link-local and reserved addresses (as IPs or names resolving to them) are
-#: refused before connecting (crawler.middlewares.SafeTargetMiddleware), and again when the
+#: refused before connecting (crawler.downloadermiddlewares.safetarget.SafeTargetMiddleware), and again when the
 #: connection resolves the name (crawler.targets.PublicAddressResolver: DNS rebinding), except
 #: the hosts the configured sites name and these: host names as written in URLs, IPs or CIDR
 #: networks.
@@ -61,19 +61,19 @@ DOWNLOAD_FAIL_ON_DATALOSS = True
 DOWNLOADER = "crawler.downloader.PoliteDownloader"
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.StrictRobotsTxtMiddleware": 100,
+    "crawler.downloadermiddlewares.robotstxt.StrictRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
-    "crawler.middlewares.ContactUserAgentMiddleware": 500,
+    "crawler.downloadermiddlewares.useragent.ContactUserAgentMiddleware": 500,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.middlewares.PoliteRetryMiddleware": 550,
+    "crawler.downloadermiddlewares.retry.PoliteRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "crawler.middlewares.LazyMetaRefreshMiddleware": 580,
+    "crawler.downloadermiddlewares.metarefresh.LazyMetaRefreshMiddleware": 580,
     # before robots.txt and offsite (no robots.txt fetched from a refused host)
-    "crawler.middlewares.SafeTargetMiddleware": 40,
+    "crawler.downloadermiddlewares.safetarget.SafeTargetMiddleware": 40,
     # its process_response runs before RedirectMiddleware's (600)
-    "crawler.middlewares.RedirectGuardMiddleware": 610,
+    "crawler.downloadermiddlewares.redirectguard.RedirectGuardMiddleware": 610,
     # after every middleware that adds headers (cookies 700), just before the download
-    "crawler.middlewares.CredentialScopeMiddleware": 960,
+    "crawler.downloadermiddlewares.credentials.CredentialScopeMiddleware": 960,
 }
 # Scrapy re-parses a callback's source for every response to warn about generators that return
 # a value (its cache is keyed by the bound method, which is new each time): ~3 % of the crawl

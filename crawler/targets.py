@@ -1,13 +1,13 @@
 """Which hosts a crawl may connect to: the private-address policy, applied twice.
 
-``SafeTargetMiddleware`` (crawler.middlewares) refuses a request before it is sent when its host
-is, or resolves to, a private, loopback, link-local or reserved address. But the connection
-resolves the name again, and a name can answer a public address the first time and 127.0.0.1
-or 169.254.169.254 (cloud metadata) the second ("DNS rebinding"). ``PublicAddressResolver``,
-Scrapy's default resolver with the same check on the answer the connection uses, closes that
-gap (TWISTED_DNS_RESOLVER). Both apply a ``TargetPolicy`` over one allow list per process
-(``PROCESS_ALLOW_LIST``): the hosts the configured sites name themselves and
-NEWSCLEAN_ALLOW_PRIVATE_HOSTS.
+``SafeTargetMiddleware`` (crawler.downloadermiddlewares.safetarget) refuses a request before it
+is sent when its host is, or resolves to, a private, loopback, link-local or reserved address.
+But the connection resolves the name again, and a name can answer a public address the first
+time and 127.0.0.1 or 169.254.169.254 (cloud metadata) the second ("DNS rebinding").
+``PublicAddressResolver``, Scrapy's default resolver with the same check on the answer the
+connection uses, closes that gap (TWISTED_DNS_RESOLVER). Both apply a ``TargetPolicy`` over one
+allow list per process (``PROCESS_ALLOW_LIST``): the hosts the configured sites name themselves
+and NEWSCLEAN_ALLOW_PRIVATE_HOSTS.
 """
 from __future__ import annotations
 

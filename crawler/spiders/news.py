@@ -21,31 +21,17 @@ If-Modified-Since) when discovery gives no date; a 304 leaves its row as it is.
 """
 from __future__ import annotations
 
-import functools
-import html
-import re
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 from scrapy import Request, Spider, signals
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    ResponseDataLossError,
-)
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
-from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import sitemap_urls_from_robots
-from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TimeoutError as TxTimeoutError
 from twisted.python.failure import Failure
-from w3lib.url import safe_url_string
 
 from crawler import signals as nc_signals
 from crawler.articles import UrlShapes
@@ -59,125 +45,16 @@ from crawler.discovery import (
     parse_sitemap,
 )
 from crawler.extensions import ledger_of
+from crawler.failures import failure_reason
 from crawler.items import PageItem
 from crawler.ledger import SQLiteLedger
+from crawler.links import LinkScanner
 from crawler.sites import Site, resolve_sites
-from crawler.targets import refused_name
 from crawler.traps import clean_url, is_calendar, trap_reason
 
 ARTICLE_PRIORITY, INDEX_PRIORITY = 10, 20
 #: Written articles whose URL shapes a run learns at its start (the most recent ones).
 SHAPE_SAMPLE = 5000
-
-#: ``<a href>`` / ``<area href>`` values (quoted or not), found without parsing the page; the
-#: first alternative consumes comments (no group matches), so links inside them are skipped.
-HREF_PATTERN = r"""<!--.*?-->|<(?:a|area)\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"""
-BASE_PATTERN = r"""<base\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"""
-HREF_RE, HREF_RE_BYTES = (re.compile(p, re.I | re.S) for p in (HREF_PATTERN, HREF_PATTERN.encode()))
-BASE_RE, BASE_RE_BYTES = (re.compile(p, re.I) for p in (BASE_PATTERN, BASE_PATTERN.encode()))
-IGNORED_SUFFIXES = tuple(f".{ext}" for ext in IGNORED_EXTENSIONS)
-_REJECTED = ""   # memo value of an href that yields no link
-
-
-@functools.cache
-def ascii_compatible(encoding: str) -> bool:
-    """Markup is the same bytes in this encoding as in ASCII (UTF-8, cp1258, ...; not UTF-16)."""
-    sample = "<a href='/x'><base href=\"y\"><!-- -->"
-    try:
-        return sample.encode(encoding) == sample.encode("ascii")
-    except (LookupError, UnicodeError):
-        return False
-
-
-def _href(match: re.Match) -> str | bytes | None:
-    """The href a HREF_RE/BASE_RE match captured; None for a comment."""
-    for group in match.groups():
-        if group is not None:
-            return group
-    return None
-
-
-class LinkScanner:
-    """The absolute http(s) URLs of a page's ``<a>``/``<area>`` links, in page order, unique, by a
-    regex: what ``LinkExtractor(unique=True)`` gives for the links a crawl follows, without
-    building the page's lxml tree (~5-10 MB of native memory for a 300 KB article page, kept
-    alive with the cached selector as long as the response waits for its item's cleaning).
-    ``wanted`` (e.g. ``Site.in_domain``) filters the links before their costlier normalisation.
-
-    In an ASCII-compatible encoding the regex runs over the body's bytes and only the hrefs are
-    decoded (decoding a 300 KB page costs more than the scan). Most of an article page's
-    ~150-300 links are the site template's, the same on every page, so each href's outcome is
-    memoised under what it depends on: the href alone when absolute, with the page's origin when
-    root-relative, with the base URL otherwise, and the page's encoding. The memo is cleared
-    when it reaches ``max_entries``.
-    """
-
-    def __init__(self, wanted: Callable[[str], bool] | None = None, max_entries: int = 100_000) -> None:
-        self.wanted = wanted
-        self.max_entries = max_entries
-        self._memo: dict[tuple[str, str | bytes, str], str] = {}
-
-    def __call__(self, response: TextResponse) -> list[str]:
-        encoding = response.encoding
-        if ascii_compatible(encoding):
-            markup, href_re, base_re = response.body, HREF_RE_BYTES, BASE_RE_BYTES
-        else:
-            markup, href_re, base_re = response.text, HREF_RE, BASE_RE
-        base = response.url
-        match = base_re.search(markup)
-        if match:
-            base = urljoin(base, self._decode(_href(match), encoding).strip())
-        parts = urlsplit(base)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        if len(self._memo) >= self.max_entries:
-            self._memo.clear()
-        absolute, root = ("http://", "https://"), "/"
-        if isinstance(markup, bytes):
-            absolute, root = (b"http://", b"https://"), b"/"
-        seen: dict[str, None] = {}
-        for match in href_re.finditer(markup):
-            raw = _href(match)
-            if raw is None:
-                continue  # a comment
-            if raw.startswith(absolute):
-                scope = ""
-            elif raw.startswith(root) and not raw.startswith(root * 2):
-                scope = origin
-            else:
-                scope = base
-            key = (scope, raw, encoding)
-            url = self._memo.get(key)
-            if url is None:
-                url = self._memo[key] = self._resolve(base, self._decode(raw, encoding), encoding)
-            if url:
-                seen.setdefault(url, None)
-        return list(seen)
-
-    @staticmethod
-    def _decode(raw: str | bytes, encoding: str) -> str:
-        """An attribute value as text: decoded as ``response.text`` decodes, entities resolved."""
-        if isinstance(raw, bytes):
-            raw = raw.decode(encoding, "replace")
-        return html.unescape(raw)
-
-    def _resolve(self, base: str, href: str, encoding: str) -> str:
-        """The link an href gives on a page at ``base``, or _REJECTED."""
-        href = href.strip()
-        if not href or href.startswith("#"):
-            return _REJECTED
-        joined = urljoin(base, href)
-        if self.wanted is not None and joined.isascii() and not self.wanted(joined):
-            return _REJECTED  # off-site: most of an article page's links (ads, social, the group's sites)
-        try:
-            url = safe_url_string(joined, encoding=encoding)
-        except ValueError:  # e.g. a bad port: LinkExtractor skips it too
-            return _REJECTED
-        if not url.startswith(("http://", "https://")):
-            return _REJECTED
-        if urlsplit(url).path.lower().endswith(IGNORED_SUFFIXES):
-            return _REJECTED
-        return url
-
 
 @dataclass
 class SiteState:
@@ -211,41 +88,6 @@ def header(response: Response, name: str) -> str | None:
 def discovered_url(response_or_request: Response | Request) -> str:
     """The URL as discovered: the ledger's key, also after redirects."""
     return response_or_request.meta.get("redirect_urls", [response_or_request.url])[0]
-
-
-def failure_reason(failure: Failure) -> str:
-    """A short, countable name for why a request failed."""
-    exc = failure.value
-    if isinstance(exc, HttpError):
-        return f"http_{exc.response.status}"
-    if isinstance(exc, IgnoreRequest):
-        return _ignored_reason(exc)
-    if isinstance(exc, (TxTimeoutError, TimeoutError, DownloadTimeoutError)):
-        return "timeout"
-    if isinstance(exc, ResponseDataLossError):
-        return "data_loss"          # a body shorter than announced, or broken chunks: never cleaned
-    if isinstance(exc, DownloadCancelledError):
-        return "too_large"          # cancelled at DOWNLOAD_MAXSIZE
-    if isinstance(exc, (DNSLookupError, CannotResolveHostError)):
-        request = getattr(failure, "request", None)
-        if request is not None and refused_name(urlsplit(request.url).hostname):
-            return "private_address"    # the connection's own DNS answer was private (rebinding)
-        return "dns"
-    if isinstance(exc, (ConnectionRefusedError, DownloadConnectionRefusedError)):
-        return "connection_refused"
-    return type(exc).__name__
-
-
-def _ignored_reason(exc: IgnoreRequest) -> str:
-    """Why a request was not sent or its response dropped: a refusal's own reason when it has one."""
-    if getattr(exc, "reason", None):
-        return exc.reason
-    message = str(exc).lower()
-    if "robots" in message:
-        return "robots"
-    if "maxsize" in message or "larger than" in message:
-        return "too_large"          # a compressed body that inflates past DOWNLOAD_MAXSIZE
-    return "ignored"
 
 
 class NewsSpider(Spider):

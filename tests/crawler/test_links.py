@@ -7,7 +7,7 @@ import pytest
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 
-from crawler.spiders.news import LinkScanner
+from crawler.links import LinkScanner
 
 PAGES = sorted((Path(__file__).resolve().parents[1] / "cleaning" / "fixtures" / "pages").glob("*.html"))
 BASE = "http://127.0.0.1:8000/tin/"

@@ -79,7 +79,7 @@ def test_a_crawl_never_connects_to_a_private_answer_even_without_the_middleware(
     server = serve()
     url = server.base.replace("127.0.0.1", "localhost") + "/"
     run = run_crawl([url], tmp_path / "out", {
-        "DOWNLOADER_MIDDLEWARES": json.dumps({"crawler.middlewares.SafeTargetMiddleware": None})})
+        "DOWNLOADER_MIDDLEWARES": json.dumps({"crawler.downloadermiddlewares.safetarget.SafeTargetMiddleware": None})})
     assert run.returncode == 0, run.stderr[-3000:]
     assert server.requests() == []
     assert "not connecting to localhost: it resolved to the private address 127.0.0.1" in run.stderr

@@ -113,8 +113,9 @@ def test_robots_disallow_is_obeyed_and_counted(tmp_path, fault_server):
 
 
 def test_meta_refresh_is_followed_in_any_encoding(tmp_path, fault_server):
-    """<meta http-equiv="refresh"> pages redirect (crawler.middlewares.LazyMetaRefreshMiddleware
-    looks for "refresh" in the raw bytes before decoding a page: UTF-16 pages are checked too)."""
+    """<meta http-equiv="refresh"> pages redirect (LazyMetaRefreshMiddleware, in
+    crawler.downloadermiddlewares.metarefresh, looks for "refresh" in the raw bytes before
+    decoding a page: UTF-16 pages are checked too)."""
     content = {}
     for name, encoding, target in (("utf8", "utf-8", "/ok/a-200001.html"), ("utf16", "utf-16", "/ok/a-200002.html")):
         page = tmp_path / f"{name}.html"
