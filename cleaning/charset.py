@@ -1,13 +1,16 @@
 """Bytes of an HTML page -> NFC text, honouring the page's own charset without trusting it blindly.
 
-Order of evidence:
-1. a byte-order mark (it is authoritative);
+The one place that decides how a page's bytes become text (``decode_html``: bytes and the
+HTTP header's charset in, text and how it was decided out). Order of evidence:
+1. a byte-order mark (it is authoritative); UTF-16 without one is recognized by its NUL pattern;
 2. valid UTF-8 with non-ASCII bytes: UTF-8, whatever the page declares. Random bytes of a
    legacy code page practically never form valid multi-byte UTF-8, while UTF-8 pages that
    declare ``windows-1252`` or ``iso-8859-1`` are common and decoding them as declared
    yields mojibake ("Viá»‡t Nam");
-3. the declared charset (``<meta charset>``, ``<meta http-equiv=Content-Type>``, an XML
-   declaration) when the bytes decode under it strictly;
+3. the charset of the HTTP ``Content-Type`` header (the transport layer, before the page's
+   own declaration, as browsers rank them), then the declared charset (``<meta charset>``,
+   ``<meta http-equiv=Content-Type>``, an XML declaration), each when the bytes decode under
+   it strictly and plausibly;
 4. charset-normalizer's guess (it recognizes windows-1258 Vietnamese, GB18030, Shift-JIS...);
 5. UTF-8 with replacement characters, so that the call never fails.
 
@@ -22,6 +25,8 @@ import codecs
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from cleaning.sniffing import utf16_without_bom
 
 # Declarations sit in the head; 4 KiB covers nearly all, 16 KiB is generous for bloated heads.
 _SNIFF_BYTES = 16_384
@@ -53,7 +58,8 @@ _WESTERN_MARGIN = 0.05  # undeclared pages: prefer windows-1252 unless clearly w
 
 @dataclass(frozen=True)
 class Decoded:
-    """The text, the codec that produced it and how it was chosen (``bom``, ``utf8``, ``declared``, ``detected``, ``fallback``)."""
+    """The text, the codec that produced it and how it was chosen (``bom``, ``utf16``, ``utf8``,
+    ``header``, ``declared``, ``detected``, ``fallback``); ``declared`` is the page's own label."""
 
     text: str
     encoding: str
@@ -65,9 +71,12 @@ def declared_charset(data: bytes) -> str | None:
     """The charset the page declares for itself in its head, as a Python codec name, or None."""
     head = data[:_SNIFF_BYTES]
     match = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
-    if not match:
-        return None
-    label = match.group(1).decode("ascii", "replace").strip().lower()
+    return _normalized(match.group(1).decode("ascii", "replace")) if match else None
+
+
+def _normalized(label: str) -> str | None:
+    """A charset label as a Python codec name (WHATWG aliases applied), None when unknown."""
+    label = label.strip().lower()
     label = _ALIASES.get(label, label)
     try:
         return codecs.lookup(label).name
@@ -158,25 +167,39 @@ def _looks_cp1258(data: bytes) -> bool:
     return letters >= 20 and len(_VIETNAMESE_ONLY.findall(text)) >= 0.4 * letters
 
 
-def decode_html(data: bytes) -> Decoded:
-    """Decode a page's bytes to text (see the module docstring for the order of evidence)."""
+def header_charset(content_type: str | bytes | None) -> str | None:
+    """The normalized charset of an HTTP ``Content-Type`` value, or None."""
+    if not content_type:
+        return None
+    if isinstance(content_type, bytes):
+        content_type = content_type.decode("latin-1")
+    match = re.search(r"charset\s*=\s*[\"']?([a-zA-Z0-9_.:-]{2,40})", content_type, re.IGNORECASE)
+    return _normalized(match.group(1)) if match else None
+
+
+def decode_html(data: bytes, header: str | None = None) -> Decoded:
+    """Decode a page's bytes to text (see the module docstring for the order of evidence).
+    ``header``: the charset of the HTTP ``Content-Type`` header, when the page was fetched."""
     bom = _bom(data)
     if bom:
         encoding, skip = bom
         return Decoded(data[skip:].decode(encoding, "replace"), encoding, "bom")
+    if utf16_without_bom(data[:4096]):
+        encoding = "utf-16-le" if data[1:2] == b"\x00" else "utf-16-be"
+        return Decoded(data.decode(encoding, "replace"), encoding, "utf16")
     declared = declared_charset(data)
     if declared in {"utf-16", "utf-16-le", "utf-16-be", "utf-32"}:
         declared = None  # a UTF-16 page without a BOM cannot hold an ASCII <meta>: the label is wrong
-    if not data.isascii():
-        text = _strict(data, "utf-8")
-        if text is not None:
-            return Decoded(text, "utf-8", "utf8", declared)
     if data.isascii():
         return Decoded(data.decode("ascii"), "ascii", "utf8", declared)
-    if declared:
-        text = _strict(data, declared)
-        if text is not None and (_multibyte(declared) or _plausible(data, declared)):
-            return Decoded(text, declared, "declared", declared)
+    text = _strict(data, "utf-8")
+    if text is not None:
+        return Decoded(text, "utf-8", "utf8", declared)
+    for label, how in ((_usable(header), "header"), (declared, "declared")):
+        if label:
+            text = _strict(data, label)
+            if text is not None and (_multibyte(label) or _plausible(data, label)):
+                return Decoded(text, label, how, declared)
     if _looks_cp1258(data):  # detection often prefers cp1250/cp1252 for these bytes
         return Decoded(data.decode("cp1258"), "cp1258", "detected", declared)
     detected = _detect(data)
@@ -185,6 +208,14 @@ def decode_html(data: bytes) -> Decoded:
         if text is not None:
             return Decoded(text, detected, "detected", declared)
     return Decoded(data.decode("utf-8", "replace"), "utf-8", "fallback", declared)
+
+
+def _usable(label: str | None) -> str | None:
+    """A header charset worth trying: a codec Python knows, and not UTF-16 (a body in UTF-16
+    carries a BOM or the NUL pattern, both seen before the header is asked)."""
+    if not label or label.startswith(("utf-16", "utf-32", "utf_16", "utf_32")):
+        return None
+    return _normalized(label)
 
 
 # --- Legacy Vietnamese encodings ---------------------------------------------------------------

@@ -13,14 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cleaning.document import Dropped
+from cleaning.sniffing import binary_reason
 
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 MAX_FILE_BYTES = 10 * 1024 * 1024
-_SNIFF = 8192
-# Magic numbers of formats that are never a text dump or a page.
-_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x7fELF", b"\x1f\x8b",
-                 b"BZh", b"\xfd7zXZ", b"(\xb5/\xfd", b"RIFF", b"OggS", b"\x00\x00\x01\x00")
 
 
 @dataclass(frozen=True)
@@ -49,13 +46,6 @@ def find_inputs(paths: list[Path]) -> Iterator[InputFile]:
             yield InputFile(root, root.name)
 
 
-def _looks_binary(head: bytes) -> bool:
-    if head.startswith(_BINARY_MAGIC):
-        return True
-    # UTF-16/32 text has NULs but starts with a byte-order mark.
-    return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
-
-
 def _read_capped(path: Path, limit: int) -> bytes:
     """At most limit + 1 bytes (so that "too large" is seen), decompressing .gz files as they are read."""
     if path.name.lower().endswith(".gz"):
@@ -79,6 +69,7 @@ def read_input(item: InputFile, limit: int = MAX_FILE_BYTES) -> bytes | Dropped:
         return Dropped("too_large", f"over {limit} bytes")
     if not data.strip():
         return Dropped("empty", "no content")
-    if _looks_binary(data[:_SNIFF]):
-        return Dropped("binary", "binary content")
+    reason = binary_reason(data)
+    if reason:
+        return Dropped("binary", reason)
     return data

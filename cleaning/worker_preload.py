@@ -6,7 +6,8 @@ regexes compiled on first use, langdetect's profiles); made here on a small page
 once for all workers, and what it builds is shared between them instead of copied into each."""
 from cleaning.dedup import signature
 from cleaning.document import Document
-from cleaning.html import load_html_lexicon, process_html
+from cleaning.html import process_html
+from cleaning.html_lexicon import load_html_lexicon
 from cleaning.lexicon import load_text_lexicon
 
 WARM_UP_PAGE = """<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">

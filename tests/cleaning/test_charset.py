@@ -70,3 +70,30 @@ def test_boms():
         decoded = decode_html(bom + html.encode(codec))
         assert decoded.how == "bom" and VI in decoded.text and not decoded.text.startswith("\ufeff")
     assert VI in clean_html(codecs.BOM_UTF16_LE + html.encode("utf-16-le")).text
+
+
+def test_header_charset_is_read_from_content_type() -> None:
+    from cleaning.charset import header_charset
+
+    assert header_charset("text/html; charset=ISO-8859-1") == "cp1252"  # WHATWG: latin-1 means windows-1252
+    assert header_charset(b'text/html;charset="windows-1258"') == "cp1258"
+    assert header_charset("text/html") is None and header_charset(None) is None
+
+
+def test_header_charset_decides_when_the_page_declares_nothing() -> None:
+    data = to_1258(VI)  # windows-1258 bytes, no <meta>
+    assert decode_html(data, "cp1258").how == "header"
+    assert unicodedata.normalize("NFC", decode_html(data, "cp1258").text) == VI
+
+
+def test_valid_utf8_wins_over_a_wrong_header() -> None:
+    data = f"<p>{VI}</p>".encode("utf-8")
+    assert decode_html(data, "cp1252").how == "utf8"
+
+
+def test_header_charset_reaches_the_cleaner() -> None:
+    from cleaning.html import process_html
+
+    page = f"<html><body><article><h1>Tin tức</h1><p>{VI}</p><p>{VI}</p></article></body></html>"
+    doc = process_html(to_1258(page), "https://example.vn/a", charset="cp1258")
+    assert VI in doc.text

@@ -6,7 +6,9 @@ import time
 import pytest
 
 from cleaning import Dropped, clean_html, process_html
-from cleaning.html import MAX_BYTES, load_html_lexicon, caption_is_sentence
+from cleaning.captions import caption_is_sentence
+from cleaning.html_lexicon import load_html_lexicon
+from cleaning.parsing import MAX_BYTES
 
 BODY = [
     "Giá xăng dầu trong nước tăng mạnh sau khi xung đột ở Trung Đông đẩy giá dầu thô thế giới lên mức cao nhất trong hai năm qua.",

@@ -41,28 +41,3 @@ def test_repeated_content_lines_stay() -> None:
     text = clean_html(gzip.decompress((FAMILIES / "repeated_list_items.html.gz").read_bytes()), case["url"]).text
     for line in case["repeated"]:
         assert text.splitlines().count(line) >= 2, line
-
-
-def test_clutter_lines_dropped_when_few() -> None:
-    from cleaning.html import Clutter, drop_clutter
-
-    article = [f"Paragraph {i} of the article, long enough to be one of its lines." for i in range(10)]
-    box = "Related: another story you may like to read today"
-    clutter = Clutter(containers=[f"Related box {box} more links"])
-    assert drop_clutter([*article, box], clutter) == article
-
-
-def test_clutter_container_holding_the_article_is_refused() -> None:
-    from cleaning.html import Clutter, drop_clutter
-
-    article = [f"Paragraph {i} of the article, long enough to be one of its lines." for i in range(10)]
-    clutter = Clutter(containers=["tag-news sidebar wrapper " + " ".join(article[:6])])
-    assert drop_clutter(article, clutter) == article
-
-
-def test_short_clutter_line_must_be_the_whole_container() -> None:
-    from cleaning.html import Clutter, drop_clutter
-
-    lines = [f"Paragraph {i} of the article, long enough to be one of its lines." for i in range(10)] + ["All", "Share"]
-    clutter = Clutter(containers=["All languages Fully supported", "Share"])
-    assert drop_clutter(lines, clutter) == lines[:-1]
