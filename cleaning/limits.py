@@ -33,7 +33,7 @@ _JOIN_SECONDS = 2.0
 
 
 def _serve(conn: Connection, signatures: bool = False) -> None:
-    """Worker loop: receive (html, url, source), send back process_html's result; None ends it.
+    """Worker loop: receive (html, url, source, charset), send back process_html's result; None ends it.
 
     With ``signatures``, a Document comes back with its near-duplicate MinHash signature
     (``Document.signature``, ``cleaning.dedup.signature``) computed here, off the caller's process.
@@ -50,9 +50,9 @@ def _serve(conn: Connection, signatures: bool = False) -> None:
             return
         if job is None:
             return
-        html, url, source = job
+        html, url, source, charset = job
         try:
-            result: Document | Dropped = process_html(html, url, source)
+            result: Document | Dropped = process_html(html, url, source, charset=charset)
             if signatures and isinstance(result, Document):
                 result.signature = signature(result.text)
         except Exception as error:  # counted by the caller like any other drop
@@ -119,12 +119,13 @@ class HtmlPool:
             worker.stop()
         self._workers = []
 
-    def process(self, html: str | bytes, url: str | None = None, source: str | None = None) -> Document | Dropped:
-        """One page, within the time limit."""
-        return next(self.map([(html, url, source)]))
+    def process(self, html: str | bytes, url: str | None = None, source: str | None = None,
+                charset: str | None = None) -> Document | Dropped:
+        """One page, within the time limit (``charset``: the HTTP header's, see ``process_html``)."""
+        return next(self.map([(html, url, source, charset)]))
 
-    def map(self, jobs: Iterable[tuple[str | bytes, str | None, str | None]]) -> Iterator[Document | Dropped]:
-        """Results of (html, url, source) jobs, in input order, every worker kept busy."""
+    def map(self, jobs: Iterable[tuple]) -> Iterator[Document | Dropped]:
+        """Results of (html, url, source[, charset]) jobs, in input order, every worker kept busy."""
         pending = iter(enumerate(jobs))
         results: dict[int, Document | Dropped] = {}
         next_out, busy = 0, {}
@@ -136,8 +137,8 @@ class HtmlPool:
                     if item is None:
                         exhausted = True
                         break
-                    index, (html, url, source) = item
-                    worker.send((html, url, source), index)
+                    index, job = item
+                    worker.send((*job, None)[:4], index)  # the header charset is optional
                     busy[i] = worker
             while next_out in results:
                 yield results.pop(next_out)

@@ -52,3 +52,14 @@ def test_forkserver_preload_warms_the_whole_extractor() -> None:
     assert WARM_UP_DOCUMENT.title == "Khởi động bộ làm sạch" and WARM_UP_DOCUMENT.language == "vi"
     assert "Tin liên quan" not in WARM_UP_DOCUMENT.text and "Phiên bản di động" not in WARM_UP_DOCUMENT.text
     assert len(WARM_UP_DOCUMENT.text.splitlines()) >= 3
+
+
+def test_pool_passes_the_header_charset_to_the_cleaner() -> None:
+    from cleaning.limits import HtmlPool
+
+    text = "Café crème et façade naïve : le garçon répète déjà sa leçon préférée à l'école. " * 4
+    page = f"<html><body><article><h1>Un titre</h1><p>{text}</p><p>{text}</p></article></body></html>"
+    data = page.encode("cp1252")
+    with HtmlPool(workers=1) as pool:
+        doc = pool.process(data, "https://example.fr/a", None, "cp1252")
+    assert "Café crème" in doc.text
