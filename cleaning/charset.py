@@ -7,10 +7,11 @@ HTTP header's charset in, text and how it was decided out). Order of evidence:
    legacy code page practically never form valid multi-byte UTF-8, while UTF-8 pages that
    declare ``windows-1252`` or ``iso-8859-1`` are common and decoding them as declared
    yields mojibake ("Viá»‡t Nam");
-3. the charset of the HTTP ``Content-Type`` header (the transport layer, before the page's
-   own declaration, as browsers rank them), then the declared charset (``<meta charset>``,
-   ``<meta http-equiv=Content-Type>``, an XML declaration), each when the bytes decode under
-   it strictly and plausibly;
+3. the charset of the HTTP ``Content-Type`` header when the bytes decode under it strictly
+   (the transport layer ranks before the page's own declaration, as in browsers), unless it is
+   a Western single-byte charset on bytes that read as Vietnamese windows-1258 (a server's
+   default); then the declared charset (``<meta charset>``, ``<meta http-equiv=Content-Type>``,
+   an XML declaration) when the bytes decode under it strictly and plausibly;
 4. charset-normalizer's guess (it recognizes windows-1258 Vietnamese, GB18030, Shift-JIS...);
 5. UTF-8 with replacement characters, so that the call never fails.
 
@@ -195,11 +196,15 @@ def decode_html(data: bytes, header: str | None = None) -> Decoded:
     text = _strict(data, "utf-8")
     if text is not None:
         return Decoded(text, "utf-8", "utf8", declared)
-    for label, how in ((_usable(header), "header"), (declared, "declared")):
-        if label:
-            text = _strict(data, label)
-            if text is not None and (_multibyte(label) or _plausible(data, label)):
-                return Decoded(text, label, how, declared)
+    header = _usable(header)
+    if header and header != "cp1258" and not _multibyte(header) and _looks_cp1258(data):
+        header = None  # a server's default Western charset on a Vietnamese windows-1258 page
+    if header and (text := _strict(data, header)) is not None:
+        return Decoded(text, header, "header", declared)  # the transport layer ranks first, as in browsers
+    if declared:
+        text = _strict(data, declared)
+        if text is not None and (_multibyte(declared) or _plausible(data, declared)):
+            return Decoded(text, declared, "declared", declared)
     if _looks_cp1258(data):  # detection often prefers cp1250/cp1252 for these bytes
         return Decoded(data.decode("cp1258"), "cp1258", "detected", declared)
     detected = _detect(data)

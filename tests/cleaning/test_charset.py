@@ -97,3 +97,8 @@ def test_header_charset_reaches_the_cleaner() -> None:
     page = f"<html><body><article><h1>Tin tức</h1><p>{VI}</p><p>{VI}</p></article></body></html>"
     doc = process_html(to_1258(page), "https://example.vn/a", charset="cp1258")
     assert VI in doc.text
+
+
+def test_a_western_header_on_vietnamese_windows_1258_bytes_is_overruled() -> None:
+    decoded = decode_html(to_1258(f"<p>{VI}</p>"), "cp1252")  # a server's default charset
+    assert decoded.encoding == "cp1258" and VI in unicodedata.normalize("NFC", decoded.text)
