@@ -1,0 +1,441 @@
+"""``newsclean report OUT [-o report.html]``: what a dataset holds, as one self-contained HTML page.
+
+The page has no script and loads nothing: every plot is matplotlib's SVG inlined in the page
+(glyphs drawn as paths, so not even a font is fetched). Plots are drawn only from data the
+dataset (and the crawl ledger, when ``--state`` names it) really has; a section without data
+says so in words instead of showing an empty plot.
+
+Sections: rows per site and per publication day, language shares, text length, outcomes by
+reason (crawl ledger), near-duplicates (``duplicate_of``), a histogram of every other numeric
+or boolean column (quality signals, whatever their names), and two tables: the slowest pages
+(ledger: time from fetch to the commit of the row's file, and fetch attempts) and the most
+trimmed pages (``--inputs``: the share of the input's visible text that is not in the row).
+"""
+from __future__ import annotations
+
+import html
+import io
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+log = logging.getLogger(__name__)
+
+#: Bars shown in a per-category plot; the rest are summed into one "other" bar.
+TOP = 25
+#: Rows in each table.
+TABLE_ROWS = 15
+#: Columns with a plot of their own, or no distribution worth plotting.
+OWN_PLOTS = {"n_chars"}
+#: A publication-date span longer than this is plotted per month, not per day.
+MAX_DAYS = 400
+PLOT_STYLE = {"svg.fonttype": "path", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
+COLOR = "#3b6ea8"
+
+
+@dataclass
+class Section:
+    """One part of the page: a heading, a sentence, and a plot (SVG) or a table (HTML), or neither."""
+
+    anchor: str
+    title: str
+    note: str = ""
+    svg: str = ""
+    table: str = ""
+
+
+@dataclass
+class LedgerView:
+    """What the report shows of a crawl ledger."""
+
+    outcomes: Counter = field(default_factory=Counter)  # written, failed:<reason>, gone, pending, not_article
+    last_run: dict | None = None
+    slowest: list[tuple[str, float, int]] = field(default_factory=list)  # url, seconds fetch -> commit, attempts
+
+
+# ----------------------------------------------------------------------------- reading
+def dataset_files(out: Path) -> list[Path]:
+    """The Parquet files of a dataset folder (not its ``_quarantine``), or the one file ``out``."""
+    if out.is_file():
+        return [out]
+    return sorted(out.glob("*.parquet"))
+
+
+def read_dataset(out: Path) -> pa.Table:
+    """Every row of the dataset without its ``text`` (sizes are in n_chars): files written
+    before a column was added get nulls for it."""
+    files = dataset_files(out)
+    if not files:
+        raise FileNotFoundError(f"no Parquet files in {out}")
+    tables = []
+    for path in files:
+        names = pq.read_schema(path).names
+        tables.append(pq.read_table(path, columns=[n for n in names if n != "text"]))
+    return pa.concat_tables(tables, promote_options="default")
+
+
+def read_ledger(state: Path, limit: int = TABLE_ROWS) -> LedgerView:
+    """Outcomes, last run and slowest pages from the crawl ledger, through its public API.
+
+    Imported here only: the ledger is the crawler's, and a report of cleaned files never needs it.
+    """
+    from crawler.state.sqlite_ledger import SQLiteLedger
+
+    view = LedgerView()
+    with SQLiteLedger(state) as ledger:
+        stats = ledger.stats()
+        view.last_run = stats.last_run
+        for state_name in ("written", "gone"):
+            view.outcomes[state_name] = stats.states.get(state_name, 0)
+        view.outcomes["pending"] = stats.pending
+        for reason, count in stats.failures.items():
+            view.outcomes[f"failed:{reason}"] = count
+        timings = []
+        for site in ledger.sites():
+            view.outcomes["not_article"] += len(ledger.not_articles(site))
+            for url in ledger.written_urls(site):
+                row = ledger.get(url) or {}
+                if row.get("written_at") and row.get("fetched_at"):
+                    timings.append((url, row["written_at"] - row["fetched_at"], row.get("attempts", 0)))
+    view.outcomes = Counter({k: v for k, v in view.outcomes.items() if v})
+    view.slowest = sorted(timings, key=lambda t: -t[1])[:limit]
+    return view
+
+
+def trimmed_shares(table: pa.Table, inputs: Path) -> list[tuple[str, float, int, int]]:
+    """(source, trimmed share, input chars, row chars) for the rows whose ``source`` is a file
+    under ``inputs``: the input's visible text (a text file's text, an HTML page's visible
+    lines) against the row's n_chars."""
+    from newsclean.explain import input_lines
+
+    shares = []
+    for source, n_chars in zip(table["source"].to_pylist(), table["n_chars"].to_pylist()):
+        path = inputs / source if inputs.is_dir() else inputs
+        if not source or not path.is_file():
+            continue
+        lines = input_lines(path)
+        total = sum(len(line) for line in lines)
+        if total:
+            shares.append((source, max(0.0, 1 - (n_chars or 0) / total), total, n_chars or 0))
+    return sorted(shares, key=lambda s: -s[1])
+
+
+# ----------------------------------------------------------------------------- plots
+def _figure(width: float, height: float):
+    """A matplotlib Figure (no pyplot: no global state; imported here: every other command starts faster)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height))
+
+
+def _style():
+    from matplotlib import rc_context
+
+    return rc_context(PLOT_STYLE)
+
+
+def _svg(figure, salt: str) -> str:
+    """The figure as an inline <svg> (no XML prolog); ``salt`` keeps clip-path ids apart between figures."""
+    from matplotlib import rc_context
+
+    buffer = io.StringIO()
+    with rc_context({"svg.hashsalt": salt}):
+        figure.savefig(buffer, format="svg", bbox_inches="tight")
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def _mark(artists, name: str) -> None:
+    """Give the data marks ids (``data-<name>-<i>``) so that a viewer or a test can find them."""
+    for i, artist in enumerate(artists):
+        artist.set_gid(f"data-{name}-{i}")
+
+
+def _top(counter: Counter, top: int = TOP) -> list[tuple[str, int]]:
+    items = counter.most_common()
+    if len(items) <= top:
+        return items
+    return items[:top - 1] + [(f"other ({len(items) - top + 1})", sum(n for _, n in items[top - 1:]))]
+
+
+def bar_plot(counts: list[tuple[str, int]], name: str, xlabel: str, shares: bool = False) -> str:
+    """Horizontal bars, largest first, with their values (and shares) written beside them."""
+    with _style():
+        figure = _figure(7, 0.6 + 0.28 * len(counts))
+        ax = figure.add_subplot()
+        labels = [label for label, _ in counts][::-1]
+        values = [value for _, value in counts][::-1]
+        bars = ax.barh(labels, values, color=COLOR)
+        _mark(bars, name)
+        total = sum(values) or 1
+        texts = [f"{v:,} ({v / total:.0%})" if shares else f"{v:,}" for v in values]
+        ax.bar_label(bars, texts, padding=3, fontsize=8)
+        ax.set_xlabel(xlabel)
+        ax.margins(x=0.15)
+        return _svg(figure, name)
+
+
+def histogram(values: np.ndarray, name: str, xlabel: str, log_x: bool = False) -> str:
+    with _style():
+        figure = _figure(7, 2.6)
+        ax = figure.add_subplot()
+        bins: int | np.ndarray = 30
+        if log_x and values.min() > 0 and values.max() > values.min():
+            bins = np.geomspace(values.min(), values.max(), 31)
+            ax.set_xscale("log")
+        _, _, patches = ax.hist(values, bins=bins, color=COLOR)
+        _mark(patches, name)
+        if not log_x:
+            ax.ticklabel_format(axis="x", useOffset=False)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("rows")
+        return _svg(figure, name)
+
+
+def day_plot(days: np.ndarray, name: str) -> tuple[str, str]:
+    """Rows per publication day (per month over a long span): (svg, unit)."""
+    unit = "D" if (days.max() - days.min()).astype(int) <= MAX_DAYS else "M"
+    periods, counts = np.unique(days.astype(f"datetime64[{unit}]"), return_counts=True)
+    with _style():
+        figure = _figure(7, 2.6)
+        ax = figure.add_subplot()
+        bars = ax.bar(periods.astype("datetime64[D]"), counts, width=0.8 if unit == "D" else 25, color=COLOR)
+        _mark(bars, name)
+        ax.set_ylabel("rows")
+        figure.autofmt_xdate()
+        return _svg(figure, name), "day" if unit == "D" else "month"
+
+
+# ----------------------------------------------------------------------------- sections
+def _column(table: pa.Table, name: str) -> pa.ChunkedArray | None:
+    return table[name] if name in table.column_names else None
+
+
+def sites_section(table: pa.Table) -> Section:
+    section = Section("sites", "Rows per site")
+    column = _column(table, "domain")
+    values = column.to_pylist() if column is not None else []
+    counts = Counter(v or "(files: no domain)" for v in values)
+    if counts:
+        section.svg = bar_plot(_top(counts), "sites", "rows")
+        section.note = f"{len(counts)} site(s) (registered domains; rows without one, e.g. from files, counted apart)."
+    return section
+
+
+def days_section(table: pa.Table) -> Section:
+    section = Section("days", "Rows per publication day")
+    column = _column(table, "published")
+    if column is None:
+        section.note = "The dataset has no published column."
+        return section
+    dated = pc.drop_null(column)
+    if len(dated) == 0:
+        section.note = "No row has a publication time."
+        return section
+    days = dated.cast(pa.timestamp("us")).to_numpy().astype("datetime64[D]")
+    section.svg, unit = day_plot(days, "days")
+    section.note = (f"{len(dated):,} of {table.num_rows:,} rows have a publication time, "
+                    f"{days.min()} to {days.max()} (UTC), one bar a {unit}.")
+    return section
+
+
+def languages_section(table: pa.Table) -> Section:
+    section = Section("languages", "Language shares")
+    column = _column(table, "language")
+    counts = Counter(column.to_pylist()) if column is not None else Counter()
+    if counts:
+        section.svg = bar_plot(_top(counts), "languages", "rows", shares=True)
+        section.note = f"{len(counts)} language(s) (ISO 639-1; und: undecided)."
+    return section
+
+
+def length_section(table: pa.Table) -> Section:
+    section = Section("length", "Text length")
+    column = _column(table, "n_chars")
+    values = pc.drop_null(column).to_numpy() if column is not None else np.array([])
+    if len(values):
+        section.svg = histogram(values.astype(float), "length", "characters of text (log scale)", log_x=True)
+        section.note = f"Median {int(np.median(values)):,} characters; shortest {values.min():,}, longest {values.max():,}."
+    return section
+
+
+def outcomes_section(ledger: LedgerView | None) -> Section:
+    section = Section("outcomes", "Outcomes by reason")
+    if ledger is None:
+        section.note = ("No crawl ledger given (--state): a crawl's outcomes are in its ledger; "
+                        "`newsclean clean` prints its own in its summary line.")
+        return section
+    if not ledger.outcomes:
+        section.note = "The ledger holds no URL."
+        return section
+    section.svg = bar_plot(_top(ledger.outcomes), "outcomes", "URLs", shares=True)
+    section.note = ("URLs of the crawl ledger by final state; failed ones by reason; not_article: pages "
+                    "judged listing or other pages (fetched for their links).")
+    if ledger.last_run:
+        counts = ", ".join(f"{k}={v}" for k, v in sorted(ledger.last_run.get("counts", {}).items()))
+        section.note += f" Last run {ledger.last_run['run_id']} ({ledger.last_run['status']}): {counts or 'no counts'}."
+    return section
+
+
+def duplicates_section(table: pa.Table) -> Section:
+    section = Section("duplicates", "Near-duplicates")
+    column = _column(table, "duplicate_of")
+    if column is None:
+        section.note = "The dataset has no duplicate_of column."
+        return section
+    marked = table.filter(pc.is_valid(column))
+    if marked.num_rows == 0:
+        section.note = f"No row of {table.num_rows:,} is marked as a near-duplicate (duplicate_of)."
+        return section
+    domains = marked["domain"].to_pylist() if "domain" in marked.column_names else [None] * marked.num_rows
+    section.svg = bar_plot(_top(Counter(d or "(files)" for d in domains)), "duplicates", "rows marked duplicate_of")
+    section.note = (f"{marked.num_rows:,} of {table.num_rows:,} rows nearly duplicate an earlier row "
+                    f"(MinHash; duplicate_of names it). Most copied rows:")
+    titles = dict(zip(table["id"].to_pylist(), table["title"].to_pylist())) if "title" in table.column_names else {}
+    copied = Counter(marked["duplicate_of"].to_pylist()).most_common(TABLE_ROWS)
+    section.table = html_table(("row copied", "title", "copies"),
+                               [(doc_id, titles.get(doc_id) or "", f"{n:,}") for doc_id, n in copied])
+    return section
+
+
+def numeric_sections(table: pa.Table) -> list[Section]:
+    """A histogram per numeric column and a bar per boolean column, whatever their names."""
+    sections = []
+    for name in table.column_names:
+        kind = table.schema.field(name).type
+        if name in OWN_PLOTS or not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)):
+            continue
+        section = Section(f"column-{name}", f"Column {name}")
+        values = pc.drop_null(table[name])
+        if pa.types.is_floating(kind):
+            values = values.filter(pc.is_finite(values))
+        if len(values) == 0:
+            section.note = "No row has a value."
+        elif pa.types.is_boolean(kind):
+            section.svg = bar_plot(Counter(str(v) for v in values.to_pylist()).most_common(), name, "rows", shares=True)
+        else:
+            array = values.to_numpy().astype(float).round(6)  # float noise (0.9999996) is not a spread
+            section.svg = histogram(array, name, name)
+            section.note = f"{len(array):,} values; median {np.median(array):.4g}, min {array.min():.4g}, max {array.max():.4g}."
+        sections.append(section)
+    return sections
+
+
+def slowest_section(ledger: LedgerView | None) -> Section:
+    section = Section("slowest", "Slowest pages")
+    if ledger is None or not ledger.slowest:
+        section.note = ("Rows hold no durations; with a crawl ledger (--state) this table lists the written "
+                        "pages with the longest time from fetch to the commit of their file.")
+        return section
+    section.note = ("From the crawl ledger: time from the page's fetch to the commit of the file holding its row "
+                    "(cleaning, plus the wait for the file to fill), and the fetch attempts of its life.")
+    section.table = html_table(("URL", "fetch to commit", "attempts"),
+                               [(url, f"{seconds:.1f} s", str(attempts)) for url, seconds, attempts in ledger.slowest])
+    return section
+
+
+def trimmed_section(trimmed: list[tuple[str, float, int, int]] | None) -> Section:
+    section = Section("trimmed", "Most trimmed pages")
+    if trimmed is None:
+        section.note = ("Rows do not keep their input; with --inputs (the folder given to `newsclean clean`) this "
+                        "table lists the rows that kept the smallest share of their input's visible text.")
+        return section
+    if not trimmed:
+        section.note = "No row's source was found under --inputs."
+        return section
+    section.note = ("Share of the input's visible text (a text file's lines, an HTML page's visible lines) "
+                    "that is not in the row (title, menus, related links, footers...); "
+                    "`newsclean explain FILE` shows why, line by line.")
+    section.table = html_table(("source", "trimmed", "input chars", "row chars"),
+                               [(s, f"{share:.0%}", f"{total:,}", f"{kept:,}") for s, share, total, kept in trimmed[:TABLE_ROWS]])
+    return section
+
+
+# ----------------------------------------------------------------------------- page
+def html_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+CSS = """
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; padding: 0 1em; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 2em; border-bottom: 1px solid #ddd; }
+nav a { margin-right: 1em; } figure { margin: 0.5em 0; } figure svg { max-width: 100%; height: auto; }
+table { border-collapse: collapse; font-size: 0.9em; } td, th { border: 1px solid #ddd; padding: 2px 6px; text-align: left; }
+td { max-width: 40em; overflow-wrap: anywhere; } .note { color: #555; }
+"""
+
+
+def render(title: str, summary: str, sections: list[Section]) -> str:
+    nav = " ".join(f'<a href="#{s.anchor}">{html.escape(s.title)}</a>' for s in sections)
+    parts = [f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">'
+             f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
+             f"<h1>{html.escape(title)}</h1><p>{html.escape(summary)}</p><nav>{nav}</nav>"]
+    for s in sections:
+        parts.append(f'<section id="{s.anchor}"><h2>{html.escape(s.title)}</h2>')
+        if s.note:
+            parts.append(f'<p class="note">{html.escape(s.note)}</p>')
+        if s.svg:
+            parts.append(f'<figure class="plot">{s.svg}</figure>')
+        parts.append(s.table + "</section>")
+    parts.append("</body></html>\n")
+    return "".join(parts)
+
+
+def build_report(out: Path, state: Path | None = None, inputs: Path | None = None) -> str:
+    """The report page of the dataset ``out`` (and its crawl ledger ``state``, its ``inputs``)."""
+    table = read_dataset(out)
+    ledger = read_ledger(state) if state is not None else None
+    trimmed = trimmed_shares(table, inputs) if inputs is not None else None
+    sections = [sites_section(table), days_section(table), languages_section(table), length_section(table),
+                outcomes_section(ledger), duplicates_section(table), *numeric_sections(table),
+                slowest_section(ledger), trimmed_section(trimmed)]
+    made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    summary = (f"{table.num_rows:,} rows in {len(dataset_files(out))} Parquet files of {out}; "
+               f"{table.num_columns} columns besides text; made {made}.")
+    return render(f"newsclean report: {out.name or out}", summary, sections)
+
+
+def write_report(out: Path, target: Path, state: Path | None = None, inputs: Path | None = None) -> Path:
+    """Build the report and write it to ``target`` (temporary name, then rename)."""
+    page = build_report(out, state, inputs)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_text(page, encoding="utf-8")
+    temporary.replace(target)
+    log.info("report of %s written to %s (%d bytes)", out, target, len(page.encode("utf-8")))
+    return target
+
+
+@click.command("report")
+@click.argument("out", metavar="OUT", type=click.Path(path_type=Path, exists=True))
+@click.option("-o", "--output", "target", default=None, type=click.Path(path_type=Path),
+              help="The HTML file to write (default: OUT-report.html beside OUT).")
+@click.option("--state", "state_path", default=None, type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="The crawl ledger of this dataset (`newsclean crawl --state`): outcomes by reason, slowest pages.")
+@click.option("--inputs", default=None, type=click.Path(path_type=Path, exists=True),
+              help="The folder (or file) given to `newsclean clean`: the most trimmed pages.")
+def report(out: Path, target: Path | None, state_path: Path | None, inputs: Path | None) -> None:
+    """Write one self-contained HTML page of plots about the Parquet dataset OUT.
+
+    Rows per site and per publication day, language shares, text length, outcomes by reason
+    (from the crawl ledger, --state), near-duplicates, the distribution of every other numeric
+    column (quality signals), the slowest and the most trimmed pages. The page loads nothing:
+    it opens offline, and can be mailed as one file.
+    """
+    if target is None:
+        target = out.parent / f"{out.stem}-report.html"  # beside OUT: a dataset folder holds Parquet only
+    try:
+        write_report(out, target, state_path, inputs)
+    except FileNotFoundError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"report: {target}")
