@@ -1,4 +1,4 @@
-"""``newsclean``: clean files, crawl sites, show crawl state. Every command has --help."""
+"""``newsclean``: clean files, crawl sites, show crawl state, report on a dataset, explain a page. Every command has --help."""
 from __future__ import annotations
 
 import logging
@@ -9,7 +9,9 @@ import click
 from cleaning.sources import MAX_FILE_BYTES
 from newsclean.batch import clean_paths, previous_outputs
 from newsclean.crawl_cmd import crawl, crawl_demo
+from newsclean.explain import explain
 from newsclean.logs import setup_logging
+from newsclean.report import report
 from newsclean.status_cmd import status
 
 log = logging.getLogger("newsclean")
@@ -83,3 +85,5 @@ def demo(out: Path, seeds: Path) -> None:
 
 main.add_command(crawl)
 main.add_command(status)
+main.add_command(report)
+main.add_command(explain)
