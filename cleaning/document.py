@@ -37,6 +37,26 @@ class Document:
     # A canonical link that points to another registered domain (the outlet that first published
     # the article, a syndication partner): ``url`` is then the fetched page's own URL.
     canonical_url: str | None = None
+    # Quality signals of ``text`` and the first FineWeb-2 filter it fails (``cleaning.quality``;
+    # README "Quality signals"); None until that stage has run.
+    mean_word_length: float | None = None
+    frac_lines_end_punct: float | None = None
+    frac_dup_lines: float | None = None
+    frac_chars_dup_lines: float | None = None
+    frac_dup_paragraphs: float | None = None
+    frac_chars_dup_paragraphs: float | None = None
+    frac_chars_top_2gram: float | None = None
+    frac_chars_top_3gram: float | None = None
+    frac_chars_top_4gram: float | None = None
+    frac_chars_dup_5grams: float | None = None
+    frac_chars_dup_6grams: float | None = None
+    frac_chars_dup_7grams: float | None = None
+    frac_chars_dup_8grams: float | None = None
+    frac_chars_dup_9grams: float | None = None
+    frac_chars_dup_10grams: float | None = None
+    frac_stop_words: float | None = None
+    frac_non_alpha_words: float | None = None
+    filter_reason: str | None = None
     # Notes a stage leaves for later stages or for counting; not written to Parquet.
     flags: list[str] = field(default_factory=list)
     # The near-duplicate MinHash signature, when the cleaning worker computed it
