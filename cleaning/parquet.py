@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import pyarrow as pa
 
 from cleaning.document import Document
+from cleaning.quality import SIGNAL_COLUMNS
 
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 SCHEMA = pa.schema(
@@ -31,6 +32,9 @@ SCHEMA = pa.schema(
         pa.field("pipeline", pa.string(), nullable=False),
         pa.field("duplicate_of", pa.string()),
         pa.field("canonical_url", pa.string()),
+        # Quality signals (cleaning.quality.SIGNAL_COLUMNS) and the first FineWeb-2 filter failed.
+        *(pa.field(name, pa.float32()) for name in SIGNAL_COLUMNS),
+        pa.field("filter_reason", pa.string()),
     ]
 )
 
