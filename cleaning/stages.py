@@ -1,4 +1,4 @@
-"""The stages every Document goes through after extraction: normalize -> label -> hash.
+"""The stages every Document goes through after extraction: normalize -> label -> hash -> quality signals.
 
 Each stage is ``Document -> Document | Dropped``; ``FINAL_STAGES`` is their order.
 """
@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from cleaning.document import Document, Dropped
 from cleaning.language import detect_language
 from cleaning.normalize import content_hash, count_words, normalize_line, normalize_text
+from cleaning.quality import add_quality_signals
 
 MIN_TEXT_CHARS = 1
 
@@ -50,7 +51,7 @@ def measure(doc: Document) -> Document:
     return doc
 
 
-FINAL_STAGES = (normalize, label_language, measure)
+FINAL_STAGES = (normalize, label_language, measure, add_quality_signals)
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,305 @@
+"""Quality signals of a row's ``text`` and the first FineWeb-2 filter it would fail.
+
+The columns are those that FineWeb-2, RedPajama-V2 and Dolma users filter on, computed once per
+row (``add_quality_signals``, the last of ``cleaning.stages.FINAL_STAGES``), so that a dataset
+can be filtered without re-reading its text. Nothing is dropped here: ``filter_reason`` names
+the first rule that FineWeb-2's pipeline would apply to the row (datatrove's own reason names,
+e.g. ``dup_line_frac``, ``line_punct_ratio``, ``gopher_short_doc``), or is None; ``newsclean
+clean --filter fineweb2`` drops those rows when the user asks for it.
+
+The rules are datatrove's ``GopherRepetitionFilter``, ``FineWebQualityFilter`` and
+``GopherQualityFilter`` as FineWeb-2 runs them, re-done here over one tokenization of the text
+(datatrove is an optional dependency, and its word tokenizers need spaCy, pyvi and jieba); the
+thresholds, per language, are data: ``cleaning/fineweb2.toml``. Words are ``tokenize``'s
+tokens: runs of letters and digits (a number keeps its separators: ``3,5``), each punctuation
+mark on its own (as spaCy's tokenizers give them), an elided article with its apostrophe
+(``l'``), and one token per Han or kana
+character (Chinese and Japanese are written without spaces). Vietnamese is split into
+syllables where datatrove's pyvi joins compound words: how far the two agree is measured in
+benchmarks/README.md "Quality signals".
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from cleaning.document import Document
+
+THRESHOLDS_FILE = Path(__file__).with_name("fineweb2.toml")
+
+#: The Parquet columns this module fills, in schema order (all nullable).
+SIGNAL_COLUMNS = (
+    "mean_word_length",
+    "frac_lines_end_punct",
+    "frac_dup_lines",
+    "frac_chars_dup_lines",
+    "frac_dup_paragraphs",
+    "frac_chars_dup_paragraphs",
+    "frac_chars_top_2gram",
+    "frac_chars_top_3gram",
+    "frac_chars_top_4gram",
+    "frac_chars_dup_5grams",
+    "frac_chars_dup_6grams",
+    "frac_chars_dup_7grams",
+    "frac_chars_dup_8grams",
+    "frac_chars_dup_9grams",
+    "frac_chars_dup_10grams",
+    "frac_stop_words",
+    "frac_non_alpha_words",
+)
+TOP_NGRAMS = (2, 3, 4)
+DUP_NGRAMS = (5, 6, 7, 8, 9, 10)
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_CJK}]|\d+(?:[.,:]\d+)+|(?:(?![{_CJK}])\w)+(?:['’](?=\w))?|\.\.\.|[^\w\s]")
+_PARAGRAPH_BREAK = re.compile(r"\n{2,}")
+_LINE_BREAKS = re.compile(r"\n+")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """One language's FineWeb-2 thresholds (``cleaning/fineweb2.toml``)."""
+
+    config: str
+    dup_line_frac: float
+    top_n_grams: tuple[tuple[int, float], ...]
+    dup_n_grams: tuple[tuple[int, float], ...]
+    line_punct_thr: float
+    new_line_ratio: float
+    min_avg_word_length: float
+    max_avg_word_length: float
+    max_non_alpha_words_ratio: float
+    stopwords: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The values FineWeb-2 sets for every language, and the punctuation sets."""
+
+    char_duplicates_ratio: float
+    min_doc_words: int
+    max_doc_words: int
+    max_symbol_word_ratio: float
+    max_bullet_lines_ratio: float
+    max_ellipsis_lines_ratio: float
+    min_stop_words: int
+    terminal_punctuation: tuple[str, ...]
+    punctuation: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def _load() -> tuple[Pipeline, dict[str, Thresholds]]:
+    data = tomllib.loads(THRESHOLDS_FILE.read_text(encoding="utf-8"))
+    pipe = dict(data["pipeline"])
+    terminal = pipe.pop("terminal_punctuation")
+    punctuation = frozenset(pipe.pop("punctuation")) | frozenset(terminal)
+    pipeline = Pipeline(**pipe, terminal_punctuation=tuple(terminal), punctuation=punctuation)
+    languages = {"": _thresholds({**data["default"], "config": "default"})}
+    for code, values in data["languages"].items():
+        languages[code] = _thresholds({**data["default"], **values})
+    return pipeline, languages
+
+
+def _thresholds(values: dict) -> Thresholds:
+    return Thresholds(
+        config=values["config"],
+        dup_line_frac=values["dup_line_frac"],
+        top_n_grams=tuple((int(n), float(t)) for n, t in values["top_n_grams"]),
+        dup_n_grams=tuple((int(n), float(t)) for n, t in values["dup_n_grams"]),
+        line_punct_thr=values["line_punct_thr"],
+        new_line_ratio=values["new_line_ratio"],
+        min_avg_word_length=values["min_avg_word_length"],
+        max_avg_word_length=values["max_avg_word_length"],
+        max_non_alpha_words_ratio=values["max_non_alpha_words_ratio"],
+        stopwords=frozenset(values["stopwords"]),
+    )
+
+
+def pipeline_settings() -> Pipeline:
+    return _load()[0]
+
+
+def thresholds_for(language: str) -> Thresholds:
+    """The language's published thresholds, or the defaults (``config == "default"``)."""
+    languages = _load()[1]
+    return languages.get(language) or languages[""]
+
+
+def tokenize(text: str) -> list[str]:
+    """Words and punctuation marks of ``text`` (see the module docstring)."""
+    return _TOKEN.findall(text)
+
+
+def _duplicates(items: list[str]) -> tuple[int, int]:
+    """(elements that repeat an earlier one, their characters), as Gopher counts them."""
+    seen: set[str] = set()
+    count = chars = 0
+    for item in items:
+        if item in seen:
+            count += 1
+            chars += len(item)
+        else:
+            seen.add(item)
+    return count, chars
+
+
+def _top_ngram_chars(words: list[str], n: int) -> int:
+    """Characters covered by the most frequent n-gram (joined by spaces), times its count."""
+    if len(words) < n:
+        return 0
+    counts = Counter(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+    gram, count = counts.most_common(1)[0]
+    return len(gram) * count
+
+
+def _dup_ngram_chars(words: list[str], n: int) -> int:
+    """Characters of n-grams (joined without spaces) seen before, overlaps not counted twice."""
+    seen: set[str] = set()
+    chars, i = 0, 0
+    while i < len(words) - n + 1:
+        gram = "".join(words[i : i + n])
+        if gram in seen:
+            chars += len(gram)
+            i += n
+        else:
+            seen.add(gram)
+            i += 1
+    return chars
+
+
+@dataclass
+class QualitySignals:
+    """Every measure the filters read; ``columns()`` gives the stored ones."""
+
+    text_chars: int
+    words: list[str]
+    non_symbol_words: int
+    mean_word_length: float | None
+    frac_lines_end_punct: float
+    frac_dup_lines: float
+    frac_chars_dup_lines: float
+    frac_dup_paragraphs: float
+    frac_chars_dup_paragraphs: float
+    frac_chars_top: dict[int, float]
+    frac_chars_dup: dict[int, float]
+    frac_stop_words: float | None
+    stop_words_present: int
+    frac_non_alpha_words: float | None
+    alpha_words: int
+    frac_chars_dup_nonblank_lines: float   # FineWeb's char_dup_ratio: newlines not counted
+    newlines_per_word: float | None
+    hashes_per_word: float | None
+    ellipses_per_word: float | None
+    frac_bullet_lines: float
+    frac_ellipsis_lines: float
+
+    def columns(self) -> dict[str, float | None]:
+        values = {name: getattr(self, name) for name in SIGNAL_COLUMNS if hasattr(self, name)}
+        values.update({f"frac_chars_top_{n}gram": self.frac_chars_top[n] for n in TOP_NGRAMS})
+        values.update({f"frac_chars_dup_{n}grams": self.frac_chars_dup[n] for n in DUP_NGRAMS})
+        return values
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
+
+
+def measure_text(text: str, language: str) -> QualitySignals:
+    """The quality signals of ``text`` (a row's text: one paragraph a line) in ``language``."""
+    pipeline, thresholds = pipeline_settings(), thresholds_for(language)
+    chars = len(text)
+    words = tokenize(text)
+    non_symbol = [w for w in words if any(c not in pipeline.punctuation for c in w)]
+    paragraphs = _PARAGRAPH_BREAK.split(text.strip())
+    para_dups, para_dup_chars = _duplicates(paragraphs)
+    lines = _LINE_BREAKS.split(text)
+    line_dups, line_dup_chars = _duplicates(lines)
+    nonblank = [line for line in text.split("\n") if line.strip()]
+    stop_words = [w for w in words if w in thresholds.stopwords]
+    all_lines = text.splitlines() or [""]
+    alpha_words = sum(any(c.isalpha() for c in w) for w in words)
+    return QualitySignals(
+        text_chars=chars,
+        words=words,
+        non_symbol_words=len(non_symbol),
+        mean_word_length=_ratio(sum(map(len, non_symbol)), len(non_symbol)),
+        frac_lines_end_punct=_ratio(sum(line.endswith(pipeline.terminal_punctuation) for line in nonblank),
+                                    len(nonblank)) or 0.0,
+        frac_dup_lines=line_dups / len(lines),
+        frac_chars_dup_lines=_ratio(line_dup_chars, chars) or 0.0,
+        frac_dup_paragraphs=para_dups / len(paragraphs),
+        frac_chars_dup_paragraphs=_ratio(para_dup_chars, chars) or 0.0,
+        frac_chars_top={n: _ratio(_top_ngram_chars(words, n), chars) or 0.0 for n in TOP_NGRAMS},
+        frac_chars_dup={n: _ratio(_dup_ngram_chars(words, n), chars) or 0.0 for n in DUP_NGRAMS},
+        frac_stop_words=_ratio(len(stop_words), len(words)) if thresholds.stopwords else None,
+        stop_words_present=len(set(stop_words)),
+        frac_non_alpha_words=_ratio(len(words) - alpha_words, len(words)),
+        alpha_words=alpha_words,
+        frac_chars_dup_nonblank_lines=_ratio(_duplicates(nonblank)[1], len(text.replace("\n", ""))) or 0.0,
+        newlines_per_word=_ratio(text.count("\n"), len(words)),
+        hashes_per_word=_ratio(text.count("#"), len(words)),
+        ellipses_per_word=_ratio(text.count("...") + text.count("…"), len(words)),
+        frac_bullet_lines=sum(s.lstrip().startswith(("•", "-")) for s in all_lines) / len(all_lines),
+        frac_ellipsis_lines=sum(s.rstrip().endswith(("...", "…")) for s in all_lines) / len(all_lines),
+    )
+
+
+def fineweb2_reason(signals: QualitySignals, language: str) -> str | None:
+    """The first FineWeb-2 filter the text fails (datatrove's reason name), or None.
+
+    Order and comparisons are datatrove's: repetition, then FineWeb quality, then Gopher quality.
+    """
+    pipeline, t = pipeline_settings(), thresholds_for(language)
+    if not signals.text_chars:
+        return "empty"
+    # GopherRepetitionFilter (its paragraph and line-character rules are off in FineWeb-2)
+    if signals.frac_dup_lines > t.dup_line_frac:
+        return "dup_line_frac"
+    for n, limit in t.top_n_grams:
+        if len(signals.words) >= n and signals.frac_chars_top[n] > limit:
+            return f"top_{n}_gram"
+    for n, limit in t.dup_n_grams:
+        if signals.frac_chars_dup[n] > limit:
+            return f"duplicated_{n}_n_grams"
+    # FineWebQualityFilter (the short-line rule is off in FineWeb-2)
+    if signals.frac_lines_end_punct < t.line_punct_thr:
+        return "line_punct_ratio"
+    if signals.frac_chars_dup_nonblank_lines > pipeline.char_duplicates_ratio:
+        return "char_dup_ratio"
+    if signals.newlines_per_word is None or signals.newlines_per_word > t.new_line_ratio:
+        return "list_ratio"
+    # GopherQualityFilter
+    if signals.non_symbol_words < pipeline.min_doc_words:
+        return "gopher_short_doc"
+    if signals.non_symbol_words > pipeline.max_doc_words:
+        return "gopher_long_doc"
+    if t.min_avg_word_length and signals.mean_word_length < t.min_avg_word_length:
+        return "gopher_below_avg_threshold"
+    if t.max_avg_word_length and signals.mean_word_length > t.max_avg_word_length:
+        return "gopher_above_avg_threshold"
+    if signals.hashes_per_word > pipeline.max_symbol_word_ratio:
+        return "gopher_too_many_hashes"
+    if signals.ellipses_per_word > pipeline.max_symbol_word_ratio:
+        return "gopher_too_many_ellipsis"
+    if signals.frac_bullet_lines > pipeline.max_bullet_lines_ratio:
+        return "gopher_too_many_bullets"
+    if signals.frac_ellipsis_lines > pipeline.max_ellipsis_lines_ratio:
+        return "gopher_too_many_end_ellipsis"
+    if signals.alpha_words / len(signals.words) < t.max_non_alpha_words_ratio:
+        return "gopher_below_alpha_threshold"
+    if t.stopwords and signals.stop_words_present < pipeline.min_stop_words:
+        return "gopher_enough_stop_words"
+    return None
+
+
+def add_quality_signals(doc: Document) -> Document:
+    """Stage: fill the signal columns and ``filter_reason`` from ``doc.text`` (never drops)."""
+    signals = measure_text(doc.text, doc.language)
+    for name, value in signals.columns().items():
+        setattr(doc, name, value)
+    doc.filter_reason = fineweb2_reason(signals, doc.language)
+    return doc
