@@ -60,7 +60,7 @@ class Document:
     # Notes a stage leaves for later stages or for counting; not written to Parquet.
     flags: list[str] = field(default_factory=list)
     # The near-duplicate MinHash signature, when the cleaning worker computed it
-    # (``cleaning.dedup.signature``); not written to Parquet, not compared.
+    # (``cleaning.minhash.signature``); not written to Parquet, not compared.
     signature: tuple | None = field(default=None, repr=False, compare=False)
     # What an HTML page's markup says of its kind (``cleaning.pagekind.PageSignals``), for the
     # crawler's article decision; None for text dumps. Not written to Parquet, not compared.

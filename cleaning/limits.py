@@ -36,12 +36,12 @@ def _serve(conn: Connection, signatures: bool = False) -> None:
     """Worker loop: receive (html, url, source, charset), send back process_html's result; None ends it.
 
     With ``signatures``, a Document comes back with its near-duplicate MinHash signature
-    (``Document.signature``, ``cleaning.dedup.signature``) computed here, off the caller's process.
+    (``Document.signature``, ``cleaning.minhash.signature``) computed here, off the caller's process.
     """
     from cleaning.html import process_html
 
     if signatures:
-        from cleaning.dedup import signature
+        from cleaning.minhash import signature
 
     while True:
         try:

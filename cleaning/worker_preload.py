@@ -4,7 +4,7 @@ everything a worker needs is loaded and warmed up here, so that every worker sha
 The first ``process_html`` call of a process costs ~130 ms more than the next ones (lazy imports,
 regexes compiled on first use, langdetect's profiles); made here on a small page, it is paid
 once for all workers, and what it builds is shared between them instead of copied into each."""
-from cleaning.dedup import signature
+from cleaning.minhash import signature
 from cleaning.document import Document
 from cleaning.html import process_html
 from cleaning.html_lexicon import load_html_lexicon

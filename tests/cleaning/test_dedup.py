@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cleaning.dedup import Deduplicator, shingles
+from cleaning.dedup import Deduplicator
+from cleaning.minhash import shingles
 from cleaning.document import Document, Dropped, stable_id
 from cleaning.normalize import content_hash, hash_key, normalize_text
 from cleaning.dataset import DatasetWriter
@@ -122,7 +123,7 @@ _MASK64 = (1 << 64) - 1
 
 def reference_signature(key: str, num_perm: int = 128, seed: int = 1) -> list[int]:
     """``SCHEME`` as its docstrings define it, in plain Python over ``shingles``."""
-    from cleaning.dedup import LENGTH_MULTIPLIER, POLY_BASE
+    from cleaning.minhash import LENGTH_MULTIPLIER, POLY_BASE
 
     def splitmix64(state: int) -> tuple[int, int]:
         state = (state + 0x9E3779B97F4A7C15) & _MASK64
@@ -149,7 +150,7 @@ def reference_signature(key: str, num_perm: int = 128, seed: int = 1) -> list[in
 
 @pytest.mark.parametrize("text", [SIGNATURE_TEXTS[1], *SIGNATURE_TEXTS[4:], "một hai ba bốn năm", "một hai ba bốn năm sáu"])
 def test_signature_values_follow_the_documented_scheme(text: str) -> None:
-    from cleaning.dedup import signature_values
+    from cleaning.minhash import signature_values
     from cleaning.normalize import hash_key
 
     key = hash_key(text)
@@ -158,7 +159,7 @@ def test_signature_values_follow_the_documented_scheme(text: str) -> None:
 
 
 def test_empty_and_short_texts() -> None:
-    from cleaning.dedup import signature_values
+    from cleaning.minhash import signature_values
 
     assert (signature_values("") == 0xFFFFFFFF).all()
     short = signature_values("ba từ thôi")
@@ -175,9 +176,9 @@ def test_signatures_are_the_same_in_another_process() -> None:
     import subprocess
     import sys
 
-    from cleaning.dedup import signature
+    from cleaning.minhash import signature
 
-    code = ("import json, sys; from cleaning.dedup import signature; "
+    code = ("import json, sys; from cleaning.minhash import signature; "
             "print(json.dumps([signature(t)[4].hex() for t in json.load(sys.stdin)]))")
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     done = subprocess.run([sys.executable, "-c", code], input=json.dumps(SIGNATURE_TEXTS), env=env,
@@ -200,7 +201,7 @@ PAIRS = {  # (a, b): texts whose true shingle Jaccard goes from 0 to ~0.95
 
 @pytest.mark.parametrize("name", PAIRS)
 def test_equal_values_estimate_the_shingle_jaccard(name: str) -> None:
-    from cleaning.dedup import signature_values
+    from cleaning.minhash import signature_values
     from cleaning.normalize import hash_key
 
     a, b = (hash_key(t) for t in PAIRS[name])
@@ -212,7 +213,7 @@ def test_equal_values_estimate_the_shingle_jaccard(name: str) -> None:
 
 @pytest.mark.parametrize("text", SIGNATURE_TEXTS)
 def test_precomputed_and_locally_computed_signatures_are_equal(text: str) -> None:
-    from cleaning.dedup import SCHEME, signature, signature_values
+    from cleaning.minhash import SCHEME, signature, signature_values
     from cleaning.normalize import hash_key
 
     precomputed = signature(text)
@@ -223,7 +224,7 @@ def test_precomputed_and_locally_computed_signatures_are_equal(text: str) -> Non
 
 
 def with_signature(document: Document) -> Document:
-    from cleaning.dedup import signature
+    from cleaning.minhash import signature
 
     document.signature = signature(document.text)
     return document
@@ -247,7 +248,7 @@ def test_precomputed_signatures_give_the_same_results(precomputed: str) -> None:
 
 
 def test_a_signature_of_other_parameters_is_ignored() -> None:
-    from cleaning.dedup import signature
+    from cleaning.minhash import signature
 
     text = seed_text(SEED_NAMES[1])
     dedup = Deduplicator(num_perm=64)
@@ -258,7 +259,7 @@ def test_a_signature_of_other_parameters_is_ignored() -> None:
 
 
 def test_a_signature_of_another_scheme_is_ignored() -> None:
-    from cleaning.dedup import signature
+    from cleaning.minhash import signature
 
     text = seed_text(SEED_NAMES[1])
     dedup = Deduplicator()
@@ -274,11 +275,11 @@ def test_signature_is_not_a_parquet_column() -> None:
     assert document == doc("a", "Tin ngắn.")
 
 
-def test_importing_dedup_for_signatures_loads_neither_datasketch_nor_pyarrow() -> None:
+def test_importing_minhash_for_signatures_loads_neither_datasketch_nor_pyarrow() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, cleaning.dedup; "
+    code = ("import sys, cleaning.minhash; "
             "print(any(m in sys.modules for m in ('datasketch', 'scipy', 'pyarrow', 'cleaning.html')))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
@@ -306,7 +307,7 @@ DATASKETCH_PARAMS = {
 
 @pytest.mark.parametrize("threshold, num_perm", DATASKETCH_PARAMS)
 def test_lsh_params_are_datasketchs(threshold: float, num_perm: int) -> None:
-    from cleaning.dedup import lsh_params
+    from cleaning.lsh import lsh_params
 
     assert lsh_params(threshold, num_perm) == DATASKETCH_PARAMS[threshold, num_perm]
     dedup = Deduplicator(threshold=threshold, num_perm=num_perm)
@@ -324,7 +325,7 @@ def signature_bytes(values: list[int]) -> bytes:
 
 
 def test_lsh_index_finds_signatures_sharing_a_band() -> None:
-    from cleaning.dedup import LSHIndex
+    from cleaning.lsh import LSHIndex
 
     index = LSHIndex(3, 2)  # bands: values [0, 2), [2, 4), [4, 6); value 6 in no band
     a = signature_bytes([1, 2, 3, 4, 5, 6, 7])
@@ -390,7 +391,7 @@ def test_memory_per_indexed_article() -> None:
 
 
 def test_html_pool_workers_send_the_signature_back() -> None:
-    from cleaning.dedup import signature
+    from cleaning.minhash import signature
     from cleaning.limits import HtmlPool
     from tests.cleaning.test_html import page
 
