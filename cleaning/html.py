@@ -29,8 +29,9 @@ marked container can only cost the lines it holds, within the guards above.
 """
 from __future__ import annotations
 
-from itertools import islice
 import re
+from collections import Counter
+from itertools import islice
 
 import trafilatura
 from lxml.html import HtmlElement
@@ -47,11 +48,12 @@ from cleaning.pagekind import page_signals
 from cleaning.parsing import MAX_BYTES, check_raw, parse_html
 from cleaning.pipeline import run_stages
 from cleaning.stages import FINAL_STAGES, registered_domain
-from cleaning.text import clean_lines
+from cleaning.text import TITLE, Article, clean_lines
 
 MIN_BODY_SHARE = 0.5        # an extraction under this share of the page's JSON-LD articleBody yields to it
 MIN_KEPT_SHARE = 0.3        # the line pass keeps at least this share of the extracted text, or is refused
 LEAD_MAX_LEVELS = 4         # a lead shares an ancestor with the headline this close to both
+ARTICLE_BODY = "structure:article_body"  # rule of a line the page's JSON-LD articleBody replaced
 _PARENTHESIS = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
 
 
@@ -158,4 +160,46 @@ def process_html(html: str | bytes, url: str | None = None, source: str | None =
                    domain=registered_domain(meta.canonical or url), title=article.title or meta.title,
                    author=article.author or _author(meta, clutter.bylines), published=meta.published,
                    text="\n".join(article.paragraphs), flags=flags, page=signals)
+    doc.decisions = line_decisions(extracted, removed, article)
     return run_stages(doc, FINAL_STAGES)
+
+
+def line_decisions(extracted: list[str], removed: dict[str, str], article: Article) -> list[LineDecision]:
+    """What became of each line trafilatura extracted, as decided above: dropped with its clutter
+    container's rule, kept, dropped by the line pass with its rule (``Article.decisions``), the
+    headline, or replaced by the page's ``articleBody``; in the order of the text, the lines the
+    cleaner put back (captions, the lead, the articleBody) among them. Lines of the page that
+    trafilatura did not extract are not here."""
+    line_rules = {d.line: d.rule for d in article.decisions}
+    unmatched = Counter(article.paragraphs)
+    verdicts = []
+    for line in extracted:
+        if line in removed:
+            rule = removed[line]
+        elif unmatched[line] > 0:
+            unmatched[line] -= 1
+            rule = None
+        elif line not in line_rules:
+            rule = TITLE  # ``assemble`` took it off the top
+        else:
+            rule = line_rules[line] or ARTICLE_BODY
+        verdicts.append(LineDecision(line, rule))
+    return _in_text_order(verdicts, article.paragraphs)
+
+
+def _in_text_order(verdicts: list[LineDecision], paragraphs: list[str]) -> list[LineDecision]:
+    """``verdicts`` with their kept lines in the order of ``paragraphs``, and the paragraphs no
+    verdict holds (put back by the cleaner) among them as kept lines."""
+    out, j = [], 0
+    for paragraph in paragraphs:
+        k = j
+        while k < len(verdicts) and not verdicts[k].kept:
+            k += 1
+        if k < len(verdicts) and verdicts[k].line == paragraph:
+            out += verdicts[j:k + 1]
+            j = k + 1
+        else:
+            out += verdicts[j:k]
+            out.append(LineDecision(paragraph))
+            j = k
+    return out + verdicts[j:]
