@@ -37,6 +37,9 @@ TABLE_ROWS = 15
 OWN_PLOTS = {"n_chars"}
 #: A publication-date span longer than this is plotted per month, not per day.
 MAX_DAYS = 400
+#: The earliest and the latest publication days plotted are these quantiles, so that one wrong date
+#: (an epoch 1970, a year 2099) does not squeeze every other bar into one pixel.
+OUTLIER_SHARE = 0.005
 PLOT_STYLE = {"svg.fonttype": "path", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
 COLOR = "#3b6ea8"
 
@@ -241,9 +244,16 @@ def days_section(table: pa.Table) -> Section:
         section.note = "No row has a publication time."
         return section
     days = dated.cast(pa.timestamp("us")).to_numpy().astype("datetime64[D]")
-    section.svg, unit = day_plot(days, "days")
+    as_int = days.astype(np.int64)
+    low = np.quantile(as_int, OUTLIER_SHARE, method="lower").astype("datetime64[D]")
+    high = np.quantile(as_int, 1 - OUTLIER_SHARE, method="higher").astype("datetime64[D]")
+    shown = days[(days >= low) & (days <= high)]
+    section.svg, unit = day_plot(shown, "days")
     section.note = (f"{len(dated):,} of {table.num_rows:,} rows have a publication time, "
-                    f"{days.min()} to {days.max()} (UTC), one bar a {unit}.")
+                    f"{days.min()} to {days.max()} (UTC); one bar a {unit}")
+    if len(shown) < len(days):
+        section.note += f", {len(days) - len(shown):,} rows outside {low} to {high} left out of the plot"
+    section.note += "."
     return section
 
 

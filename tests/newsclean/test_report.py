@@ -222,6 +222,18 @@ def test_a_long_span_of_days_is_plotted_per_month(tmp_path: Path) -> None:
     assert len(page.xpath("//section[@id='days']//*[starts-with(@id, 'data-days-')]")) == 4  # months with rows
 
 
+def test_a_stray_date_does_not_squeeze_the_days_plot(tmp_path: Path) -> None:
+    good = [20_000 + i % 30 for i in range(400)]  # 2024-10, a month of days
+    days = pa.array([d * 86_400_000_000 for d in [0, *good]], pa.timestamp("us", tz="UTC"))  # and one 1970-01-01
+    base = {"id": [f"id{i}" for i in range(len(days))], "n_chars": [100] * len(days), "published": days}
+    (tmp_path / "ds").mkdir()
+    pq.write_table(pa.table(base), tmp_path / "ds" / "part-0.parquet")
+    _, page = build(tmp_path / "ds")
+    note = page.xpath("string(//section[@id='days'])")
+    assert "1970-01-01" in note and "1 rows outside" in note and "one bar a day" in note
+    assert len(page.xpath("//section[@id='days']//*[starts-with(@id, 'data-days-')]")) == 30
+
+
 def test_report_of_nothing_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     result = CliRunner().invoke(main, ["report", str(tmp_path / "empty")])
