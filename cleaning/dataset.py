@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from cleaning.card import refresh_card
 from cleaning.document import Document
 from cleaning.parquet import SCHEMA, documents_to_table
 
@@ -144,6 +145,7 @@ def commit_file(tmp: Path, path: Path) -> None:
         tmp.unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+    refresh_card(path)
 
 
 def write_table_atomically(table: pa.Table, path: Path) -> None:
