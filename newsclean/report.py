@@ -316,27 +316,59 @@ def duplicates_section(table: pa.Table) -> Section:
     return section
 
 
-def numeric_sections(table: pa.Table) -> list[Section]:
-    """A histogram per numeric column and a bar per boolean column, whatever their names."""
-    sections = []
+def numeric_columns(table: pa.Table) -> dict[str, np.ndarray]:
+    """Every numeric or boolean column (but those with a plot of their own) -> its non-null,
+    finite values as floats (booleans 0/1), whatever the column's name: quality signals added
+    by later versions are plotted without this module knowing them."""
+    columns = {}
     for name in table.column_names:
         kind = table.schema.field(name).type
         if name in OWN_PLOTS or not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)):
             continue
-        section = Section(f"column-{name}", f"Column {name}")
         values = pc.drop_null(table[name])
         if pa.types.is_floating(kind):
             values = values.filter(pc.is_finite(values))
-        if len(values) == 0:
-            section.note = "No row has a value."
-        elif pa.types.is_boolean(kind):
-            section.svg = bar_plot(Counter(str(v) for v in values.to_pylist()).most_common(), name, "rows", shares=True)
-        else:
-            array = values.to_numpy().astype(float).round(6)  # float noise (0.9999996) is not a spread
-            section.svg = histogram(array, name, name)
-            section.note = f"{len(array):,} values; median {np.median(array):.4g}, min {array.min():.4g}, max {array.max():.4g}."
-        sections.append(section)
-    return sections
+        if pa.types.is_boolean(kind):
+            values = values.cast(pa.int8())
+        columns[name] = values.to_numpy().astype(float).round(4)  # float noise (0.999996) is not a spread
+    return columns
+
+
+def grid_of_histograms(columns: dict[str, np.ndarray], per_row: int = 3) -> str:
+    """Small histograms side by side, one a column, its name and median above it."""
+    rows = -(-len(columns) // per_row)
+    with _style():
+        figure = _figure(7.5, 1.9 * rows)
+        for i, (name, values) in enumerate(columns.items()):
+            ax = figure.add_subplot(rows, per_row, i + 1)
+            if np.ptp(values):
+                _, _, patches = ax.hist(values, bins=20, color=COLOR)
+                ax.set_title(f"{name} (median {np.median(values):.3g})", fontsize=8)
+            else:  # one value: one narrow bar, not a bar as wide as the axis
+                patches = ax.bar([values[0]], [len(values)], width=0.2, color=COLOR)
+                ax.set_xlim(values[0] - 1, values[0] + 1)
+                ax.set_title(f"{name} (all {values[0]:.3g})", fontsize=8)
+            _mark(patches, name)
+            ax.tick_params(labelsize=7)
+            ax.ticklabel_format(axis="x", useOffset=False)
+        figure.tight_layout()
+        return _svg(figure, "columns")
+
+
+def numeric_section(table: pa.Table) -> Section:
+    section = Section("columns", "Other numeric columns (quality signals)")
+    columns = numeric_columns(table)
+    filled = {name: values for name, values in columns.items() if len(values)}
+    empty = [name for name in columns if name not in filled]
+    if filled:
+        section.svg = grid_of_histograms(filled)
+        section.note = (f"Rows per value of every other numeric column ({len(filled)}; booleans as 0/1), "
+                        "whatever its name.")
+    else:
+        section.note = "The dataset has no other numeric column with values."
+    if empty:
+        section.note += f" No row has a value in: {', '.join(empty)}."
+    return section
 
 
 def slowest_section(ledger: LedgerView | None) -> Section:
@@ -407,7 +439,7 @@ def build_report(out: Path, state: Path | None = None, inputs: Path | None = Non
     ledger = read_ledger(state) if state is not None else None
     trimmed = trimmed_shares(table, inputs) if inputs is not None else None
     sections = [sites_section(table), days_section(table), languages_section(table), length_section(table),
-                outcomes_section(ledger), duplicates_section(table), *numeric_sections(table),
+                outcomes_section(ledger), duplicates_section(table), numeric_section(table),
                 slowest_section(ledger), trimmed_section(trimmed)]
     made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     summary = (f"{table.num_rows:,} rows in {len(dataset_files(out))} Parquet files of {out}; "
