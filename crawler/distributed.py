@@ -23,8 +23,9 @@ from twisted.internet.task import LoopingCall
 
 from crawler import signals as nc_signals
 from crawler.extensions import CrawlLedger, output_of, retry_transient_failures
-from crawler.ledger import OutputLock
-from crawler.redis_ledger import RedisLedger, default_worker_id
+from cleaning.dataset import DatasetLock
+from crawler.state.redis_ledger import RedisLedger
+from crawler.state.redis_store import default_worker_id
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ class RedisCrawlLedger(CrawlLedger):
     def __init__(self, crawler, ledger: RedisLedger, out: Path) -> None:  # super().__init__ is not called: no SQLite ledger here
         self.crawler = crawler
         self.ledger = ledger
-        self.lock = OutputLock(out).__enter__()  # this worker's own folder
+        self.lock = DatasetLock(out).__enter__()  # this worker's own folder
         self.recovery = ledger.recover(out)
         retry_transient_failures(crawler, ledger)
         sites = [site.name for site in getattr(crawler.spider, "sites", ())]

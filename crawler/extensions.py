@@ -12,7 +12,9 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet.task import LoopingCall
 
-from crawler.ledger import Ledger, OutputLock, Recovery, SQLiteLedger
+from cleaning.dataset import DatasetLock
+from crawler.state.ledger import Ledger, Recovery
+from crawler.state.sqlite_ledger import SQLiteLedger
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -90,7 +92,7 @@ def output_of(crawler: Crawler) -> str:
 
 
 class CrawlLedger:
-    """The crawl ledger (``crawler.ledger``) for the length of a crawl, at NEWSCLEAN_STATE.
+    """The crawl ledger (``crawler.state``) for the length of a crawl, at NEWSCLEAN_STATE.
 
     Opened when the crawler is set up, before the item pipeline opens its writer: the output
     folder is locked, ``recover(out)`` settles what a previous stop left, failed URLs worth
@@ -99,7 +101,7 @@ class CrawlLedger:
     outcome. At ``spider_closed`` (after the pipeline committed its last file) the run is
     finished with the crawl's counts and the reason it ended, and the ledger closed.
     Per-page marks are committed in batches (NEWSCLEAN_LEDGER_BATCH marks or
-    NEWSCLEAN_LEDGER_BATCH_SECONDS, and with every file commit; see ``crawler.ledger``).
+    NEWSCLEAN_LEDGER_BATCH_SECONDS, and with every file commit; see ``crawler.state.sqlite_store``).
 
     No ledger when NEWSCLEAN_STATE is empty or the output is one ``.parquet`` file (a ledger
     needs a dataset folder: a re-run adds files, never rewrites one).
@@ -107,11 +109,11 @@ class CrawlLedger:
 
     def __init__(self, crawler: Crawler, state_path: Path, out: Path) -> None:
         self.crawler = crawler
-        self.lock = OutputLock(out).__enter__()
+        self.lock = DatasetLock(out).__enter__()
         batch = crawler.settings.getint("NEWSCLEAN_LEDGER_BATCH", 500)
         seconds = crawler.settings.getfloat("NEWSCLEAN_LEDGER_BATCH_SECONDS", 1.0)
         try:
-            # Per-page marks batched (see crawler.ledger: a crash loses only marks, i.e. re-fetches).
+            # Per-page marks batched (see crawler.state.sqlite_store: a crash loses only marks, i.e. re-fetches).
             self.ledger = SQLiteLedger(state_path, batch_size=batch, batch_seconds=seconds)
             self.recovery: Recovery = self.ledger.recover(out)
             self.retried_failed = retry_transient_failures(crawler, self.ledger)
@@ -183,7 +185,7 @@ def retry_transient_failures(crawler: Crawler, ledger: Ledger) -> int:
     return total
 
 
-def ledger_of(crawler: Crawler) -> SQLiteLedger | None:
+def ledger_of(crawler: Crawler) -> Ledger | None:
     """The crawl's ledger, or None when the CrawlLedger extension is not enabled."""
     extension = crawler.get_extension(CrawlLedger)
     return extension.ledger if extension is not None else None

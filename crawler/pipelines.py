@@ -26,7 +26,7 @@ from crawler.canonical import settle_url
 from crawler.cleaner import FAILURE_REASONS, CleanerPool
 from crawler.extensions import CrawlLedger
 from crawler.items import PageItem
-from crawler.ledger import LedgerCommitHook, SQLiteLedger
+from crawler.state.ledger import Ledger, LedgerCommitHook
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -63,7 +63,7 @@ class CleanAndWritePipeline:
         self.pool: CleanerPool | None = None
         self.writer: DatasetWriter | None = None
         self.dedup: Deduplicator | None = None
-        self.ledger: SQLiteLedger | None = None
+        self.ledger: Ledger | None = None
         self.site_of: dict[str, str] = {}  # doc id -> site, to count rows per site at commit
 
     @classmethod

@@ -1,4 +1,4 @@
-"""Signals the crawler sends about each URL: where a crawl ledger (``crawler.ledger``) hooks in.
+"""Signals the crawler sends about each URL: where a crawl ledger (``crawler.state``) hooks in.
 
 Connect with ``crawler.signals.connect(handler, signal=url_discovered)``; handlers get the
 keyword arguments listed. Nothing in the crawler depends on anyone listening.
@@ -10,8 +10,8 @@ keyword arguments listed. Nothing in the crawler depends on anyone listening.
   it is written when the file holding ``doc_id`` is committed.
 - ``url_failed(url, site, reason)``: a page ends without a row: a fetch error, or a page the
   cleaning stages dropped (``reason`` tells which).
-- ``writer_opened(writer)``: the ``cleaning.parquet.DatasetWriter`` is open; a ledger sets its
-  ``before_commit`` / ``on_commit`` hooks here (see ``crawler.ledger.LedgerCommitHook``).
+- ``writer_opened(writer)``: the ``cleaning.dataset.DatasetWriter`` is open; a ledger sets its
+  ``before_commit`` / ``on_commit`` hooks here (see ``crawler.state.ledger.LedgerCommitHook``).
 """
 url_discovered = object()
 url_fetched = object()

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from crawler.ledger import DEFAULT_PATH, STATES, SQLiteLedger, Stats
+from crawler.state.ledger import STATES, Stats
+from crawler.state.sqlite_ledger import DEFAULT_PATH, SQLiteLedger
 
 COLUMNS = ("site", *STATES, "pending")
 

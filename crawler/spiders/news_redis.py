@@ -32,7 +32,7 @@ from scrapy_redis.spiders import RedisMixin
 
 from crawler.distributed import RedisCrawlLedger, worker_folder, worker_id
 from crawler.extensions import ledger_of
-from crawler.redis_ledger import RedisLedger
+from crawler.state.redis_ledger import RedisLedger
 from crawler.sites import Site
 from crawler.spiders.news import NewsSpider
 

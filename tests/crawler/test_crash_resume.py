@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from crawler.demo.build_site import article_path, build_site, synthetic_articles
-from crawler.ledger import SQLiteLedger
+from crawler.state.sqlite_ledger import SQLiteLedger
 from tests.crawler.conftest import FAST, REPO, DemoServer, run_crawl, write_sites_file
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from crawler import settings as crawler_settings
 from crawler.demo.articles import ARTICLES
 from crawler.demo.build_site import article_path, build_site
-from crawler.ledger import DEFAULT_PATH, SQLiteLedger
+from crawler.state.sqlite_ledger import DEFAULT_PATH, SQLiteLedger
 from newsclean.status_cmd import status
 from tests.crawler.conftest import REPO, CrawlRun, run_crawl, write_sites_file
 

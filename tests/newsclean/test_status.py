@@ -5,7 +5,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from crawler.ledger import SQLiteLedger
+from crawler.state.sqlite_ledger import SQLiteLedger
 from newsclean.status_cmd import status
 
 

@@ -1,4 +1,5 @@
-"""A real redis-server per test on 127.0.0.1 (random free port, no persistence)."""
+"""The ``redis_url`` fixture: a real redis-server per test on 127.0.0.1 (random free port, no
+persistence). Test folders that need it import it into their conftest.py."""
 from __future__ import annotations
 
 import shutil

@@ -18,11 +18,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from crawler.demo.build_site import article_path, build_site, synthetic_articles
-from crawler.ledger import PENDING_STATES
-from crawler.redis_ledger import RedisLedger
+from crawler.state.ledger import PENDING_STATES
+from crawler.state.redis_ledger import RedisLedger
 from tests.crawler.conftest import FAST, DemoServer, write_sites_file
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 N_ARTICLES = 300
 PER_DOMAIN = 2
 

@@ -1,4 +1,4 @@
-"""The crawl ledger in Redis, shared by every worker of a distributed crawl (``crawler.ledger.Ledger``).
+"""The crawl ledger in Redis, shared by every worker of a distributed crawl (``crawler.state.ledger.Ledger``).
 
 Same states and rules as ``SQLiteLedger`` (discovered -> fetched -> written, failed, gone; the
 commit protocol begin_commit -> atomic file -> finish_commit), plus what several workers need:
@@ -25,99 +25,18 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import time
 from collections.abc import Iterable
-from datetime import datetime, timezone
-from email.utils import format_datetime
 from pathlib import Path
 
-import redis
-
-from cleaning.dataset import sweep_temporary
-from crawler.ledger import (
-    PENDING_STATES,
-    STATES,
-    Ledger,
-    Recovery,
-    Stats,
-    _is_newer,
-    _quarantine,
-    _readable,
-    reason_matches,
-)
+from crawler.state.ledger import PENDING_STATES, STATES, Ledger, Recovery, Stats, is_newer, reason_matches
+from crawler.state.redis_store import RedisStore
 
 log = logging.getLogger(__name__)
 
 
-def default_worker_id() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}"
-
-
-class RedisLedger(Ledger):
+class RedisLedger(RedisStore, Ledger):
     """The ledger of one distributed crawl, in Redis at ``url`` under ``prefix``."""
-
-    def __init__(self, url: str = "redis://127.0.0.1:6379/0", *, prefix: str = "newsclean",
-                 worker: str | None = None, lease_seconds: float = 30.0,
-                 client: redis.Redis | None = None) -> None:
-        self.r = client or redis.Redis.from_url(url, decode_responses=True)
-        self.prefix = prefix
-        self.worker = worker or default_worker_id()
-        self.lease_seconds = lease_seconds
-        self.heartbeat()
-
-    # -- keys and plumbing --------------------------------------------------------------------
-
-    def _k(self, *parts: str) -> str:
-        return ":".join((self.prefix, *parts))
-
-    def _url(self, url: str) -> str:
-        return self._k("url", url)
-
-    def _state_set(self, state: str) -> str:
-        return self._k("state", state)
-
-    def heartbeat(self) -> None:
-        """Keep this worker's leases: call more often than ``lease_seconds``."""
-        self.r.set(self._k("worker", self.worker), str(time.time()), px=int(self.lease_seconds * 1000))
-        self.r.sadd(self._k("workers"), self.worker)
-
-    def release(self) -> None:
-        """This worker stops (a clean exit): its leases lapse at once."""
-        self.r.delete(self._k("worker", self.worker))
-
-    def alive(self, worker: str | None) -> bool:
-        return bool(worker) and (worker == self.worker or bool(self.r.exists(self._k("worker", worker))))
-
-    def live_workers(self) -> list[str]:
-        return sorted(w for w in self.r.smembers(self._k("workers")) if self.alive(w))
-
-    def _set_state(self, pipe, url: str, old: str | None, new: str, fields: dict) -> None:
-        if old != new:
-            if old:
-                pipe.srem(self._state_set(old), url)
-            pipe.sadd(self._state_set(new), url)
-        clean = {k: ("" if v is None else v) for k, v in fields.items()}
-        pipe.hset(self._url(url), mapping={"state": new, **clean})
-
-    def _transaction(self, func, *keys: str):
-        """Run ``func(pipe)`` as an optimistic transaction on ``keys``; returns its value."""
-        result = []
-
-        def run(pipe):
-            result.clear()
-            result.append(func(pipe))
-
-        self.r.transaction(run, *keys)
-        return result[0]
-
-    def get(self, url: str) -> dict | None:
-        row = self.r.hgetall(self._url(url))
-        return row or None
-
-    def close(self) -> None:
-        self.r.close()
 
     # -- discovery ---------------------------------------------------------------------------
 
@@ -139,25 +58,8 @@ class RedisLedger(Ledger):
                     pipe.hset(key, "lastmod", lastmod)
                 return True
             fetched_at = float(row["fetched_at"]) if row.get("fetched_at") else None
-            if state == "written" and _is_newer(lastmod, row.get("lastmod") or None, fetched_at):
+            if state == "written" and is_newer(lastmod, row.get("lastmod") or None, fetched_at):
                 self._set_state(pipe, url, state, "discovered", {"lastmod": lastmod, "owner": self.worker})
-                return True
-            return False
-
-        return self._transaction(op, key)
-
-    def discover_many(self, entries: Iterable[tuple[str, str, str | None]]) -> list[str]:
-        return [url for url, site, lastmod in entries if self.mark_discovered(url, site, lastmod)]
-
-    def take(self, url: str) -> bool:
-        """This worker took ``url``'s request off the shared queue: it owns it now (if pending)."""
-        key = self._url(url)
-
-        def op(pipe) -> bool:
-            state = pipe.hget(key, "state")
-            pipe.multi()
-            if state in PENDING_STATES:
-                pipe.hset(key, "owner", self.worker)
                 return True
             return False
 
@@ -172,63 +74,6 @@ class RedisLedger(Ledger):
                 pipe.hget(self._url(url), "site")
             sites = pipe.execute()
         return [url for url, s in zip(urls, sites) if s == site]
-
-    def orphans(self, site: str | None = None) -> list[str]:
-        """Pending URLs whose owner (and fetcher) is not alive."""
-        urls = self.pending(site)
-        with self.r.pipeline(transaction=False) as pipe:
-            for url in urls:
-                pipe.hmget(self._url(url), "owner", "writer", "state")
-            rows = pipe.execute()
-        return [url for url, (owner, writer, state) in zip(urls, rows)
-                if not self.alive(owner) and not (state == "fetched" and self.alive(writer))]
-
-    def lost(self, site: str | None = None) -> list[str]:
-        """Discovered URLs this worker owns (not taken by another worker): when this worker is idle
-        and the shared queue empty, their requests were lost (the shared duplicate filter dropped
-        them: another worker had asked for the same URL as a link page)."""
-        urls = sorted(self.r.smembers(self._state_set("discovered")))
-        with self.r.pipeline(transaction=False) as pipe:
-            for url in urls:
-                pipe.hmget(self._url(url), "owner", "site")
-            rows = pipe.execute()
-        return [url for url, (owner, owner_site) in zip(urls, rows)
-                if owner == self.worker and (site is None or owner_site == site)]
-
-    def claim_orphans(self, site: str | None = None) -> list[str]:
-        """Take over every orphan (atomically: two workers never claim the same one)."""
-        claimed = []
-        for url in self.orphans(site):
-            key = self._url(url)
-
-            def op(pipe, url=url, key=key) -> bool:
-                owner, writer, state = pipe.hmget(key, "owner", "writer", "state")
-                if state not in PENDING_STATES or self.alive(owner) or (state == "fetched" and self.alive(writer)):
-                    pipe.multi()
-                    return False
-                pipe.multi()
-                pipe.hset(key, "owner", self.worker)
-                return True
-
-            if self._transaction(op, key):
-                claimed.append(url)
-        if claimed:
-            log.info("claimed %d orphaned URLs (their worker's lease lapsed)", len(claimed))
-        return claimed
-
-    def conditional_headers(self, url: str) -> dict[str, str]:
-        row = self.get(url)
-        if not row or not (row["state"] == "written" or (row["state"] == "discovered" and row.get("file"))):
-            return {}
-        headers = {}
-        if row.get("etag"):
-            headers["If-None-Match"] = row["etag"]
-        if row.get("last_modified"):
-            headers["If-Modified-Since"] = row["last_modified"]
-        elif row.get("fetched_at"):
-            when = datetime.fromtimestamp(float(row["fetched_at"]), tz=timezone.utc)
-            headers["If-Modified-Since"] = format_datetime(when, usegmt=True)
-        return headers
 
     # -- fetching ----------------------------------------------------------------------------
 
@@ -444,55 +289,43 @@ class RedisLedger(Ledger):
                 pipe.hgetall(self._k("commit", file))
             return list(zip(files, pipe.execute()))
 
-    def _settle(self, file: str, commit: dict) -> str:
-        path = Path(commit.get("folder") or ".") / file
-        if path.exists() and _readable(path):
-            self.finish_commit(file)
-            return "finished"
-        if path.exists():
-            _quarantine(path)
-        self._drop_commit(file)
-        return "dropped"
-
     def settle_dead_commits(self) -> int:
         """Pending commits of dead workers: finished when the file is in place, else dropped."""
         settled = 0
         for file, commit in self._commits():
             if commit.get("state") == "pending" and not self.alive(commit.get("worker")):
-                log.info("%s the commit of %s left by dead worker %s", self._settle(file, commit), file,
-                         commit.get("worker"))
+                log.info("settling the commit of %s left by dead worker %s", file, commit.get("worker"))
+                self._settle(Path(commit.get("folder") or "."), file)
                 settled += 1
         return settled
 
-    # -- recovery ----------------------------------------------------------------------------
+    # -- recovery (``Ledger.recover``) ------------------------------------------------------
+
+    def bind_dataset(self, folder: Path) -> None:
+        """This worker's own folder: its commits name it; other workers' folders are theirs."""
+        self.folder = Path(folder).resolve()
+
+    def _own_commits(self) -> list[tuple[str, dict]]:
+        return [(file, commit) for file, commit in self._commits()
+                if Path(commit.get("folder") or "").resolve() == self.folder]
+
+    def pending_commits(self) -> list[str]:
+        return [file for file, commit in self._own_commits() if commit.get("state") == "pending"]
+
+    def committed_files(self) -> set[str]:
+        return {file for file, _ in self._own_commits()}
+
+    def remove_superseded(self, folder: str | Path) -> int:
+        """Nothing: an id fetched again because it changed is written again by the worker that
+        fetched it, in its own folder; older copies in other workers' folders are not rewritten
+        while those workers may be writing them (so 0)."""
+        return 0
 
     def recover(self, out_dir: str | Path) -> Recovery:
-        """Settle what a stop left in THIS worker's folder ``out_dir`` (other workers' folders are theirs)."""
-        folder = Path(out_dir)
-        if folder.suffix == ".parquet":
-            folder = folder.parent
-        folder.mkdir(parents=True, exist_ok=True)
-        self.folder = folder.resolve()
-        swept = sweep_temporary(folder)
-        finished = dropped = 0
-        known = set()
-        for file, commit in self._commits():
-            if Path(commit.get("folder") or "").resolve() != self.folder:
-                continue
-            known.add(file)
-            if commit.get("state") == "pending":
-                if self._settle(file, commit) == "finished":
-                    finished += 1
-                else:
-                    dropped += 1
-                    known.discard(file)
-        quarantined = 0
-        for path in sorted(folder.glob("*.parquet")):
-            if path.name not in known:
-                _quarantine(path)
-                quarantined += 1
+        """``Ledger.recover`` on THIS worker's folder, then dead workers' pending commits."""
+        result = super().recover(out_dir)
         self.settle_dead_commits()
-        return Recovery(finished, dropped, swept, quarantined, 0)
+        return result
 
     # -- runs and stats ----------------------------------------------------------------------
 

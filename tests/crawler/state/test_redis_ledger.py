@@ -9,8 +9,8 @@ import redis
 
 from cleaning.dataset import write_table_atomically
 from cleaning.parquet import SCHEMA
-from crawler.ledger import LedgerCommitHook
-from crawler.redis_ledger import RedisLedger
+from crawler.state.ledger import LedgerCommitHook
+from crawler.state.redis_ledger import RedisLedger
 from crawler.redis_politeness import RedisSlots
 
 URL = "https://example.vn/a-1.html"

@@ -15,7 +15,9 @@ import pytest
 from cleaning.document import Document, stable_id
 from cleaning.normalize import content_hash
 from cleaning.dataset import DatasetWriter
-from crawler.ledger import LedgerCommitHook, OutputLock, SQLiteLedger, parse_time
+from cleaning.dataset import DatasetLock
+from crawler.state.ledger import LedgerCommitHook, parse_time
+from crawler.state.sqlite_ledger import SQLiteLedger
 
 SITE = "example.vn"
 
@@ -178,7 +180,7 @@ def test_retry_failed_with_a_cap_counts_failures_in_a_row(ledger: SQLiteLedger, 
 
 
 def test_reason_patterns_are_names_or_prefixes(ledger: SQLiteLedger) -> None:
-    from crawler.ledger import reason_matches
+    from crawler.state.ledger import reason_matches
 
     assert reason_matches("http_503", ["http_5*"]) and reason_matches("http_429", ["http_429"])
     assert not reason_matches("http_404", ["http_5*", "http_429"]) and not reason_matches(None, ["*"])
@@ -306,7 +308,7 @@ def test_two_processes_share_one_ledger(tmp_path: Path) -> None:
     script = textwrap.dedent(
         """
         import sys
-        from crawler.ledger import SQLiteLedger
+        from crawler.state.sqlite_ledger import SQLiteLedger
         ledger = SQLiteLedger(sys.argv[1])
         for i in range(200):
             ledger.mark_discovered(f"https://{sys.argv[2]}/{i}", sys.argv[2])
@@ -325,19 +327,19 @@ def test_two_processes_share_one_ledger(tmp_path: Path) -> None:
 def test_one_crawl_at_a_time_per_output_folder(tmp_path: Path) -> None:
     out = tmp_path / "out"
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"from crawler.ledger import OutputLock; import time\n"
-         f"with OutputLock({str(out)!r}):\n    print('locked', flush=True); time.sleep(60)"],
+        [sys.executable, "-c", f"from cleaning.dataset import DatasetLock; import time\n"
+         f"with DatasetLock({str(out)!r}):\n    print('locked', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE,
     )
     try:
         assert holder.stdout.readline().strip() == b"locked"
         with pytest.raises(RuntimeError, match="another crawl"):
-            with OutputLock(out):
+            with DatasetLock(out):
                 pass
     finally:
         holder.kill()  # SIGKILL: the kernel releases the lock
         holder.wait()
-    with OutputLock(out):
+    with DatasetLock(out):
         pass
     assert ids_in(out) == []  # the lock file does not disturb readers
 
@@ -359,14 +361,16 @@ import random, signal, sys, time
 from cleaning.document import Document, stable_id
 from cleaning.normalize import content_hash
 from cleaning.dataset import DatasetWriter
-from crawler.ledger import LedgerCommitHook, OutputLock, SQLiteLedger
+from cleaning.dataset import DatasetLock
+from crawler.state.ledger import LedgerCommitHook
+from crawler.state.sqlite_ledger import SQLiteLedger
 
 state, out, n, rows = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 batch = int(sys.argv[5]) if len(sys.argv) > 5 else 0  # marks committed per batch (0: each at once)
 # Graceful SIGTERM (SIGINT already raises KeyboardInterrupt): the writer's __exit__ then
 # commits its buffer, so the stop can land anywhere, even inside a commit.
 signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
-lock = OutputLock(out).__enter__()  # held until the process ends, however it ends
+lock = DatasetLock(out).__enter__()  # held until the process ends, however it ends
 ledger = SQLiteLedger(state, batch_size=batch, batch_seconds=0.2)
 ledger.recover(out)
 run = ledger.start_run("example.vn")
