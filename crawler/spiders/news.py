@@ -13,7 +13,7 @@ and shape and the extracted text whether it is an article (``crawler.articles``)
 known not to be articles (judged so by an earlier run, or of a URL shape only non-articles had)
 are fetched for their links alone, and only while there are hops left.
 
-Incremental crawls (when the ``CrawlLedger`` extension is on, see ``crawler.ledger``): the crawl
+Incremental crawls (when the ``CrawlLedger`` extension is on, see ``crawler.state``): the crawl
 starts with every article URL the ledger holds as pending (discovered, not finished), whatever
 JOBDIR says. A discovered article the ledger already wrote is skipped when its sitemap/feed date
 is not newer, fetched again when it is, and revalidated with a conditional GET (If-None-Match /
@@ -47,7 +47,7 @@ from crawler.discovery import (
 from crawler.extensions import ledger_of
 from crawler.failures import failure_reason
 from crawler.items import PageItem
-from crawler.ledger import SQLiteLedger
+from crawler.state.ledger import Ledger
 from crawler.links import LinkScanner
 from crawler.sites import Site, resolve_sites
 from crawler.traps import clean_url, is_calendar, trap_reason
@@ -119,7 +119,7 @@ class NewsSpider(Spider):
         self.obey_robots = settings.getbool("ROBOTSTXT_OBEY")
         # Not ``self.state``: Scrapy's SpiderState extension replaces that attribute under JOBDIR.
         self.site_state = {site.name: SiteState() for site in self.sites}
-        self.ledger: SQLiteLedger | None = None
+        self.ledger: Ledger | None = None
         self.allowed_domains = sorted({d for site in self.sites for d in site.allowed_domains})
         # Domains are checked by Site.wants (by host name: LinkExtractor's allow_domains would
         # compare them with host:port and miss any site on a non-default port).
