@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from crawler.demo.articles import ARTICLES
 from crawler.demo.build_site import article_path
-from crawler.ledger import SQLiteLedger
+from crawler.state.sqlite_ledger import SQLiteLedger
 from crawler.downloadermiddlewares.retry import retry_after_seconds
 from tests.crawler.conftest import run_crawl, write_sites_file
 
