@@ -13,7 +13,7 @@ from pathlib import Path
 
 from crawler.demo.articles import ARTICLES
 from crawler.demo.build_site import article_path
-from crawler.ledger import SQLiteLedger
+from crawler.state.sqlite_ledger import SQLiteLedger
 from tests.crawler.conftest import CrawlRun, run_crawl, write_sites_file
 
 RETRY_TIMES = 1  # Scrapy's retries within a run: each failing run makes 1 + RETRY_TIMES requests
