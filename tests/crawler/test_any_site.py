@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from cleaning.metrics import shingle_f1
-from crawler.ledger import SQLiteLedger
+from crawler.state.sqlite_ledger import SQLiteLedger
 from tests.crawler.conftest import FAST, REPO, DemoServer, run_crawl
 from tests.crawler.newsite import NewsSite, build_news_site
 
