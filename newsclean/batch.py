@@ -11,10 +11,12 @@ from tqdm import tqdm
 from cleaning.charset import decode_html, legacy_vietnamese
 from cleaning.document import Document, Dropped, stable_id
 from cleaning.html import process_html
-from cleaning.dataset import DatasetWriter
+from cleaning.dataset import Dataset, DatasetWriter
 from cleaning.pipeline import Outcomes
 from cleaning.sources import MAX_FILE_BYTES, InputFile, find_inputs, read_input
 from cleaning.text import process_text
+from cleaning.warc import is_warc
+from newsclean.warc_batch import PROGRESS_FILE, WarcInput, clean_warcs, filtered
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,33 @@ def previous_outputs(out: Path) -> list[Path]:
     return sorted(out.glob("*.parquet"))
 
 
+def clean_warc_paths(
+    paths: Iterable[Path],
+    warcs: list[WarcInput],
+    out: Path,
+    *,
+    workers: int = 1,
+    max_bytes: int = MAX_FILE_BYTES,
+    max_rows: int = 50_000,
+    filter_name: str | None = None,
+    progress: bool = True,
+    fresh: bool = True,
+) -> Outcomes:
+    """Clean the WARC files ``warcs`` (found under ``paths``) into ``out`` (``newsclean.warc_batch``).
+
+    ``fresh``: forget the progress of an earlier run into ``out`` (--overwrite) instead of going
+    on from it. Page files mixed with the WARC files are refused (ValueError): they have no
+    resume, so a resumed run would write them twice.
+    """
+    pages = [item for item in find_inputs(list(paths)) if not is_warc(item.path)]
+    if pages:
+        raise ValueError(f"WARC files and page files ({pages[0].source}, ...) in one run: clean them into two datasets")
+    if fresh:
+        (Dataset(out).folder / PROGRESS_FILE).unlink(missing_ok=True)
+    return clean_warcs(warcs, out, workers=workers, max_bytes=max_bytes, max_rows=max_rows, filter_name=filter_name,
+                       progress=progress)
+
+
 def clean_paths(
     paths: Iterable[Path],
     out: Path,
@@ -73,8 +102,10 @@ def clean_paths(
     max_bytes: int = MAX_FILE_BYTES,
     max_rows: int = 50_000,
     progress: bool = True,
+    filter_name: str | None = None,
 ) -> Outcomes:
-    """Clean every input under ``paths`` into the dataset ``out``; return the outcome counts."""
+    """Clean every input under ``paths`` into the dataset ``out``; return the outcome counts.
+    ``filter_name`` ("fineweb2"): drop the rows that filter set rejects (``filter_reason``)."""
     outcomes = Outcomes()
     items = list(find_inputs(list(paths)))
     with DatasetWriter(out, max_rows=max_rows) as writer:
@@ -86,6 +117,7 @@ def clean_paths(
                 log.error("failed on %s: %s: %s", printable_source(str(item.path)), type(error).__name__, error,
                           exc_info=log.isEnabledFor(logging.DEBUG))
                 result = Dropped("error", f"{type(error).__name__}: {error}")
+            result = filtered(result, filter_name)
             outcomes.record(result, printable_source(item.source))
             if isinstance(result, Document):
                 writer.write(result)
