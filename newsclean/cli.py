@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 
 from cleaning.sources import MAX_FILE_BYTES
-from newsclean.batch import clean_paths, previous_outputs
+from cleaning.card import write_card
+from newsclean.batch import clean_paths, clean_warc_paths, previous_outputs
+from newsclean.warc_batch import FILTERS, WarcProgress, find_warcs
 from newsclean.crawl_cmd import crawl, crawl_demo
 from newsclean.explain import explain
 from newsclean.logs import setup_logging
@@ -35,36 +37,67 @@ def main(ctx: click.Context, verbose: int, quiet: bool = False) -> None:
 @click.option("-o", "--out", required=True, type=click.Path(path_type=Path),
               help="Parquet dataset folder, or a file ending in .parquet.")
 @click.option("--max-file-bytes", default=MAX_FILE_BYTES, show_default=True,
-              help="Larger files are skipped and counted as too_large.")
+              help="Larger files (and WARC response bodies) are skipped and counted as too_large.")
 @click.option("--max-rows", default=50_000, show_default=True, help="Rows per Parquet file.")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Processes; above 1 the batch runs on datatrove's LocalPipelineExecutor, one Parquet file per task.")
+              help="Processes. WARC input: the processes that clean pages (the main one reads and writes). "
+                   "Page files: above 1 the batch runs on datatrove's LocalPipelineExecutor, one Parquet file per task.")
 @click.option("--overwrite", is_flag=True,
               help="Replace the dataset already in OUT (its files are removed once the new ones are written).")
+@click.option("--filter", "filter_name", type=click.Choice(FILTERS), default=None,
+              help="Drop the rows that a filter set rejects (counted as fineweb2_<reason>); "
+                   "without it every row is kept and its filter_reason column says what would reject it.")
+@click.option("--card/--no-card", default=False, show_default=True,
+              help="Write the dataset card OUT/README.md (Hugging Face YAML header) and keep it up to date "
+                   "on each commit; pyarrow/pandas then read OUT with ignore_prefixes=['.', '_', 'README'].")
 def clean(paths: tuple[Path, ...], out: Path, max_file_bytes: int, max_rows: int, progress: bool,
-          workers: int = 1, overwrite: bool = False) -> None:
-    """Clean .txt/.html/.htm(.gz) files and folders into the Parquet dataset OUT.
+          workers: int = 1, overwrite: bool = False, filter_name: str | None = None, card: bool = False) -> None:
+    """Clean .txt/.html/.htm(.gz) files, WARC files (.warc, .warc.gz: CC-NEWS, crawl archives)
+    and folders of them into the Parquet dataset OUT.
 
-    A second run into the same OUT would hold every row twice, so OUT must be empty (or new)
-    unless --overwrite is given.
+    WARC input: one row per HTML response record (url and source from WARC-Target-URI,
+    fetched_at from WARC-Date, the HTTP Content-Type charset given to the cleaner); requests,
+    metadata, revisits, non-HTML, non-2xx and truncated records are counted by reason. The
+    files are streamed (memory stays flat), --workers processes clean the pages, and the
+    progress bar counts bytes read. A WARC run that was stopped (even killed) goes on where it
+    stopped when started again with the same inputs and OUT; no row is written twice.
+
+    A second run of page files into the same OUT would hold every row twice, so OUT must be
+    empty (or new) unless --overwrite is given.
     """
-    previous = previous_outputs(out)
+    warcs = find_warcs(paths)
+    resume = bool(warcs) and not overwrite and WarcProgress.exists(out)
+    previous = [] if resume else previous_outputs(out)
     if previous and not overwrite:
         raise click.UsageError(f"{out} already holds a dataset ({len(previous)} files); pass --overwrite to replace it")
+    if card and out.suffix == ".parquet":
+        raise click.UsageError("--card needs a dataset folder for OUT, not a .parquet file")
     try:
-        if workers > 1:
+        if card:
+            write_card(out)
+        if warcs:
+            outcomes = clean_warc_paths(paths, warcs, out, workers=workers, max_bytes=max_file_bytes, max_rows=max_rows,
+                                        filter_name=filter_name, progress=progress, fresh=not resume)
+        elif workers > 1:
+            if filter_name:
+                raise click.UsageError("--filter works with WARC input, or with page files and --workers 1")
             from newsclean.datatrove_steps import clean_paths_datatrove
 
             if out.suffix == ".parquet":
                 raise click.UsageError("--workers above 1 needs a dataset folder for OUT, not a .parquet file")
             outcomes = clean_paths_datatrove(paths, out, workers=workers, max_bytes=max_file_bytes, max_rows=max_rows)
         else:
-            outcomes = clean_paths(paths, out, max_bytes=max_file_bytes, max_rows=max_rows, progress=progress)
-    except OSError as error:
+            outcomes = clean_paths(paths, out, max_bytes=max_file_bytes, max_rows=max_rows, progress=progress,
+                                   filter_name=filter_name)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+    except OSError as error:  # FileExistsError included: a README.md that is not our card
         raise click.ClickException(f"cannot write {out}: {error}") from error
     for old_file in previous:
         old_file.unlink(missing_ok=True)
+    if card:
+        write_card(out)
     click.echo(f"clean: {sum(outcomes.values())} inputs: {outcomes.summary() or 'none'} -> {out}")
 
 
