@@ -43,14 +43,17 @@ def feature_dtype(type_: pa.DataType) -> str:
     return "string" if pa.types.is_string(type_) else str(type_)
 
 
-def _counts(files: list[Path]) -> tuple[int, dict[str, Counter]]:
-    rows, counts = 0, {name: Counter() for name in _COUNTED}
+def _counts(files: list[Path]) -> tuple[int, int, dict[str, Counter]]:
+    """(rows, their uncompressed bytes, {column: Counter of its values}) over ``files``."""
+    rows, size, counts = 0, 0, {name: Counter() for name in _COUNTED}
     for path in files:
-        table = pq.read_table(path, columns=[c for c in _COUNTED if c in pq.read_schema(path).names])
+        meta = pq.read_metadata(path)
+        size += sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        table = pq.read_table(path, columns=[c for c in _COUNTED if c in meta.schema.names])
         rows += table.num_rows
         for name in table.column_names:
             counts[name].update(table[name].to_pylist())
-    return rows, counts
+    return rows, size, counts
 
 
 def _table(title: str, counter: Counter, limit: int | None = None) -> list[str]:
@@ -65,7 +68,7 @@ def _table(title: str, counter: Counter, limit: int | None = None) -> list[str]:
 def card_text(folder: Path) -> str:
     """The card of the dataset folder ``folder``, from the Parquet files in it now."""
     files = sorted(folder.glob("*.parquet"))
-    rows, counts = _counts(files)
+    rows, size, counts = _counts(files)
     languages = sorted(code for code in counts["language"] if code and code != "und")
     header = ["---", f"pretty_name: {json.dumps(folder.resolve().name)}"]
     if languages:
@@ -74,7 +77,7 @@ def card_text(folder: Path) -> str:
                "  - split: train", '    path: "*.parquet"', "dataset_info:", "  features:"]
     for field in SCHEMA:
         header += [f"  - name: {field.name}", f"    dtype: {json.dumps(feature_dtype(field.type))}"]
-    header += ["  splits:", "  - name: train", f"    num_examples: {rows}", "---"]
+    header += ["  splits:", "  - name: train", f"    num_bytes: {size}", f"    num_examples: {rows}", "---"]
     body = [
         f"# {folder.resolve().name}", "", MARKER, "",
         f"Clean article text made by newsclean: {rows:,} rows in {len(files)} Parquet files "
@@ -109,6 +112,7 @@ def write_card(folder: str | Path) -> Path:
     """Write (or rewrite) the card of the dataset folder ``folder`` atomically; return its path.
     Refuses (FileExistsError) to replace a README.md that newsclean did not write."""
     folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     card = folder / CARD_FILE
     if card.exists() and not has_card(folder):
         raise FileExistsError(f"{card} exists and was not written by newsclean")
