@@ -37,6 +37,8 @@ from cleaning.sources import InputFile, read_input
 log = logging.getLogger(__name__)
 
 NOT_EXTRACTED = "extractor:not_extracted"
+#: A page line is a piece of a longer decided line (the extractor joined it) from this share of its length.
+PIECE_SHARE = 0.2
 TIMEOUT = 20.0
 MAX_BODY = 10 * 1024 * 1024
 
@@ -111,6 +113,10 @@ def _key(line: str) -> str:
     return " ".join(unicodedata.normalize("NFC", line).split()).casefold()
 
 
+def _piece_of(part: str, whole: str) -> bool:
+    return bool(part) and part in whole and len(part) >= PIECE_SHARE * len(whole)
+
+
 def merge_page_lines(page: list[str], decisions: list[LineDecision]) -> list[ExplainedLine]:
     """The page's visible lines in order, each decided line in its place with its rule; a page
     line the extractor did not hand over is ``extractor:not_extracted``. Every decision appears
@@ -119,14 +125,31 @@ def merge_page_lines(page: list[str], decisions: list[LineDecision]) -> list[Exp
     matcher = difflib.SequenceMatcher(None, page_keys, decided_keys, autojunk=False)
     merged: list[ExplainedLine] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        block = [ExplainedLine(d.line, d.rule) for d in decisions[j1:j2]]
-        if tag != "equal":
-            # A page line holding, or held in, a decided line of the same stretch is that line, cut or joined.
-            near = decided_keys[j1:j2]
-            merged += [ExplainedLine(page[i], NOT_EXTRACTED) for i in range(i1, i2)
-                       if not any(page_keys[i] in k or k in page_keys[i] for k in near if k)]
-        merged += block
+        if tag == "equal":
+            merged += [ExplainedLine(d.line, d.rule) for d in decisions[j1:j2]]
+        else:
+            merged += _merge_stretch(page[i1:i2], page_keys[i1:i2], decisions[j1:j2], decided_keys[j1:j2])
     return merged
+
+
+def _merge_stretch(page: list[str], page_keys: list[str], decisions: list[LineDecision],
+                   decided_keys: list[str]) -> list[ExplainedLine]:
+    """A stretch where the page and the decisions differ: a decided line goes where its first
+    piece stands on the page (a page line holding it, or held in it: the extractor cut or
+    joined it); page lines that are no piece of one are not extracted."""
+    def same(a: str, b: str) -> bool:
+        return _piece_of(a, b) or _piece_of(b, a)
+
+    out: list[ExplainedLine] = []
+    done = 0  # decisions placed
+    for line, key in zip(page, page_keys):
+        match = next((m for m in range(done, len(decisions)) if same(key, decided_keys[m])), None)
+        if match is not None:
+            out += [ExplainedLine(d.line, d.rule) for d in decisions[done:match + 1]]
+            done = match + 1
+        elif not (done and same(key, decided_keys[done - 1])):  # not a further piece of the last one placed
+            out.append(ExplainedLine(line, NOT_EXTRACTED))
+    return out + [ExplainedLine(d.line, d.rule) for d in decisions[done:]]
 
 
 # ----------------------------------------------------------------------------- explaining
