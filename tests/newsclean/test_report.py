@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +110,8 @@ def _devtools_port(browser: subprocess.Popen) -> int:
     """The port of ``DevTools listening on ws://127.0.0.1:PORT/...`` on Chromium's stderr."""
     for line in browser.stderr:
         if "DevTools listening on ws://" in line:
+            # the rest of its stderr is read away, so that a chatty browser never blocks on a full pipe
+            threading.Thread(target=browser.stderr.read, daemon=True).start()
             return int(line.split("ws://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
     raise AssertionError(f"chromium did not start (exit code {browser.poll()})")
 
