@@ -14,7 +14,7 @@ with the reason it is not one:
 - ``truncated``: a record the archiver cut short (``WARC-Truncated``), or whose body ends early;
 - ``too_large``: a body over ``max_bytes`` (read no further than that);
 - ``warc_unreadable``: the file cannot be read on from here (a torn gzip member, not a WARC);
-  nothing after it is read.
+  nothing after it is read; ``unreadable``: the file cannot be opened.
 
 Every record carries its ``offset`` in the file (as stored, compressed or not), which is how a
 run that was stopped knows where it stopped (``newsclean.warc_batch``).
@@ -109,7 +109,12 @@ def _response(record, offset: int, max_bytes: int) -> WarcPage | Dropped:
 
 def read_warc(path: Path, *, start: int = 0, max_bytes: int = MAX_BODY_BYTES) -> Iterator[WarcRecord]:
     """Every record of the WARC file ``path`` whose offset is ``start`` or later, in file order."""
-    with open(path, "rb") as handle:
+    try:
+        handle = open(path, "rb")
+    except OSError as error:
+        yield WarcRecord(-1, Dropped("unreadable", f"{type(error).__name__}: {error}"), 0)  # no offset: not opened
+        return
+    with handle:
         iterator = ArchiveIterator(handle, arc2warc=True)
         try:
             for record in iterator:
@@ -123,4 +128,4 @@ def read_warc(path: Path, *, start: int = 0, max_bytes: int = MAX_BODY_BYTES) ->
                 yield WarcRecord(offset, result, handle.tell())
         except (ArchiveLoadFailed, zlib.error, OSError, EOFError, ValueError) as error:
             yield WarcRecord(handle.tell(), Dropped("warc_unreadable", f"{type(error).__name__}: {error}"),
-                             path.stat().st_size)
+                             handle.tell())

@@ -117,21 +117,30 @@ class WarcProgress:
         _write_json_atomically({"done": self.done}, self.path)
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _records(inputs: list[WarcInput], progress: WarcProgress | None, max_bytes: int,
              bar: tqdm) -> Iterator[tuple[WarcInput, WarcRecord]]:
     for item in inputs:
         start = progress.start(item.key) if progress else 0
-        size = item.path.stat().st_size
-        if start >= size:
+        size = _size(item.path)
+        if start and start >= size:
             bar.update(size)
             continue
-        seen = 0
+        seen, opened = 0, True
         for record in read_warc(item.path, start=start, max_bytes=max_bytes):
             bar.update(max(0, record.bytes_read - seen))
             seen = max(seen, record.bytes_read)
+            opened = record.offset >= 0
             yield item, record
         bar.update(max(0, size - seen))
-        yield item, WarcRecord(size, Dropped("end_of_file"), size)   # marks the file done
+        if opened:
+            yield item, WarcRecord(size, Dropped("end_of_file"), size)   # marks the file done
 
 
 def filtered(result: Document | Dropped, filter_name: str | None) -> Document | Dropped:
@@ -161,7 +170,7 @@ def clean_warcs(
     dataset.prepare()
     marks = None if dataset.single_file else WarcProgress(dataset.folder)
     hooks = {"before_commit": marks.before_commit, "on_commit": marks.on_commit} if marks else {}
-    total = sum(item.path.stat().st_size for item in inputs)
+    total = sum(_size(item.path) for item in inputs)
     waiting: deque[tuple[WarcInput, WarcRecord]] = deque()   # records in file order, pages not yet back
 
     def jobs() -> Iterator[tuple[bytes, str, str, str | None]]:
@@ -174,7 +183,7 @@ def clean_warcs(
     def finish(item: WarcInput, record: WarcRecord, result: Document | Dropped | None, writer: DatasetWriter) -> None:
         if result is None:                  # a record with no page: its drop, if it is one
             result = record.result
-        if marks:
+        if marks and record.offset >= 0:   # a file that could not be opened stays to do
             marks.advance(item.key, record.offset + 1)
         if isinstance(result, Dropped) and result.reason == "end_of_file":
             return
