@@ -68,8 +68,13 @@ MARKS = {"strong": "**", "b": "**", "em": "_", "i": "_"}
 LYNX_WIDTH, LYNX_INDENT = 79, 3
 
 
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+
+
 def parse(html: bytes):
-    text = decode_html(html).text
+    # lxml refuses a str that declares its encoding (XHTML's "<?xml ... encoding=...?>"): the
+    # text is decoded already, so the declaration goes.
+    text = XML_DECLARATION.sub("", decode_html(html).text, count=1)
     try:
         return lxml.html.document_fromstring(text)
     except (ValueError, lxml.etree.ParserError):  # an empty or markup-less page

@@ -37,6 +37,8 @@ MIN_ARTICLE_CHARS = 400    # a cluster this large above a comments heading is th
 MAX_BRIDGE = 60            # at most this many lines between two clusters joined into one
 MIN_WIDGET_REPEATS = 3     # a short line standing this often on a page is a widget
 
+WIDGET = "structure:widget"
+
 _SENTENCE_END = tuple(".!?…:;\"”’')]»。！？：；」』）")
 _PROSE_END = tuple(".!?:;…。！？：；")
 _HEADLINE_BAD_END = tuple(".;,:…。，、：；")   # "..." ends in "." too
@@ -57,6 +59,12 @@ class Label(Enum):
     CAPTION = "caption"
     BYLINE = "byline"
     REPEATED = "repeated"
+
+
+# Labels that keep two clusters of paragraphs apart (see ``Page._bridge``); a photo credit
+# stands inside articles, and so do widgets (told by their rule, ``WIDGET``).
+BLOCKING = frozenset({Label.FOOTER, Label.COMMENTS, Label.HEADING, Label.RELATED, Label.REPEATED,
+                      Label.BOILERPLATE, Label.BYLINE})
 
 
 # count_words of the lines of the page being cleaned: each line is asked several times. Cleared
@@ -260,8 +268,9 @@ class Page:
         return first, last
 
     def _blocked(self, start: int, end: int) -> bool:
-        """Does a labelled line (clutter of any kind) stand in start..end-1?"""
-        return any(not self.free(i) for i in range(start, end))
+        """Does a line labelled as clutter that keeps clusters apart (``BLOCKING``; not a widget
+        or a photo credit: those stand inside articles too) stand in start..end-1?"""
+        return any(self.labels[i] in BLOCKING and self.rules[i] != WIDGET for i in range(start, end))
 
     def _weight(self, i: int) -> int:
         """What a paragraph adds to its cluster: its characters, half of them when it does not
@@ -280,7 +289,7 @@ class Page:
         counts = Counter(self.lines)
         for i, line in enumerate(self.lines):
             if counts[line] >= MIN_WIDGET_REPEATS and self.free(i) and not self.body[i] and not self._prose_like(i):
-                self.mark(i, Label.REPEATED, "structure:widget")
+                self.mark(i, Label.REPEATED, WIDGET)
 
     def find_title(self, first: int) -> tuple[int | None, int]:
         """The headline: the nearest headline-like line above the first paragraph.
@@ -334,3 +343,4 @@ class Page:
             if self.labels[i] is Label.FOOTER:
                 start = i
         return start
+

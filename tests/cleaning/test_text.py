@@ -277,3 +277,14 @@ def test_decisions_of_repeats_link_runs_and_extractor_output():
     assert [d.rule for d in out.decisions] == ["structure:title", None, None, None,
                                                 out.decisions[4].rule, "structure:after_footer"]
     assert out.decisions[4].rule.startswith("lexicon:footer:")
+
+
+def test_a_caption_or_a_widget_between_two_parts_of_the_article_does_not_split_it():
+    """Two clusters of paragraphs apart by a table of short lines are bridged unless clutter
+    stands between them; a photo credit or a widget line (repeated all over the page) is no
+    such clutter."""
+    table = [f"Quận {i}: {i * 7} trạm" for i in range(1, 11)]
+    for between in (["Công nhân làm việc trên công trường. Ảnh: TTXVN"], ["Nhấn để phóng to ảnh"]):
+        widgets = ["Nhấn để phóng to ảnh"] * 2
+        doc = clean([*widgets, "Hà Nội khởi công tuyến đường sắt đô thị mới", BODY[0], BODY[1], *between, *table, BODY[2]])
+        assert BODY[0] in doc.text and BODY[2] in doc.text, between
