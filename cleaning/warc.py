@@ -21,6 +21,7 @@ run that was stopped knows where it stopped (``newsclean.warc_batch``).
 """
 from __future__ import annotations
 
+import gzip
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -107,6 +108,24 @@ def _response(record, offset: int, max_bytes: int) -> WarcPage | Dropped:
                     fetched_at=warc_date(record.rec_headers.get_header("WARC-Date")))
 
 
+def _starts_like_warc(handle) -> bool:
+    """Whether the file starts with a WARC version line (gzipped or not). warcio reads almost
+    anything as ARC records, so a file that is not a WARC at all is told apart here."""
+    head = handle.read(2)
+    handle.seek(0)
+    try:
+        if head == b"\x1f\x8b":
+            with gzip.GzipFile(fileobj=handle) as unzipped:
+                head = unzipped.read(16)
+        else:
+            head = handle.read(16)
+    except (OSError, EOFError, zlib.error):
+        return False
+    finally:
+        handle.seek(0)
+    return head.lstrip().startswith(b"WARC/")
+
+
 def read_warc(path: Path, *, start: int = 0, max_bytes: int = MAX_BODY_BYTES) -> Iterator[WarcRecord]:
     """Every record of the WARC file ``path`` whose offset is ``start`` or later, in file order."""
     try:
@@ -115,7 +134,10 @@ def read_warc(path: Path, *, start: int = 0, max_bytes: int = MAX_BODY_BYTES) ->
         yield WarcRecord(-1, Dropped("unreadable", f"{type(error).__name__}: {error}"), 0)  # no offset: not opened
         return
     with handle:
-        iterator = ArchiveIterator(handle, arc2warc=True)
+        if not _starts_like_warc(handle):
+            yield WarcRecord(0, Dropped("warc_unreadable", "not a WARC file (no WARC/ version line)"), 0)
+            return
+        iterator = ArchiveIterator(handle)
         try:
             for record in iterator:
                 offset = iterator.offset  # the record's start (get_record_offset() would read it through)
