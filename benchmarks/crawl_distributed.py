@@ -2,7 +2,7 @@
 
 A generated site of ``--articles`` pages (crawler/demo/build_site.py) served by
 crawler/demo/server.py; a fresh redis-server (127.0.0.1, random port, no persistence) per run.
-Each run starts the workers (``python -m crawler.distributed``) at once and is timed from start
+Each run starts the workers (``newsclean crawl ... --redis URL``) at once and is timed from start
 until the last worker exits (process start, imports and the idle-close wait included), and by the
 server's request log (first to last article request). Per-domain concurrency is shared by all
 workers (the point of the politeness middleware), so it is set to ``--per-domain`` for both runs.
@@ -53,7 +53,7 @@ def run(tmp: Path, workers: int, articles: int, per_domain: int, tag: str) -> di
         start = time.perf_counter()
         procs = []
         for w in range(workers):
-            command = [sys.executable, "-m", "crawler.distributed", "demo", "-o", str(out),
+            command = [sys.executable, "-m", "newsclean", "crawl", "demo", "-o", str(out),
                        "--redis", f"redis://127.0.0.1:{port}/0"]
             for name, value in {**settings, "NEWSCLEAN_WORKER_ID": f"w{w}"}.items():
                 command += ["-s", f"{name}={value}"]

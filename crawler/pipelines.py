@@ -17,16 +17,17 @@ from typing import TYPE_CHECKING
 
 from scrapy.exceptions import DropItem, NotConfigured
 
+from cleaning.dataset import CommittedFile, DatasetWriter
 from cleaning.dedup import Deduplicator
 from cleaning.document import Document, Dropped
-from cleaning.dataset import CommittedFile, DatasetWriter
 from crawler import signals as nc_signals
 from crawler.articles import judge
 from crawler.canonical import settle_url
 from crawler.cleaner import FAILURE_REASONS, CleanerPool
-from crawler.extensions import CrawlLedger
+from crawler.extensions import CrawlLedger, output_of
 from crawler.items import PageItem
 from crawler.state.ledger import Ledger, LedgerCommitHook
+from crawler.stats import count
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -37,11 +38,6 @@ log = logging.getLogger(__name__)
 def ledger_url(item: PageItem) -> str:
     """The article's key in the ledger: the URL as discovered (``ArticlePage.ledger_url``)."""
     return getattr(item, "ledger_url", "") or item.url
-
-
-def count(crawler: Crawler, site: str, key: str) -> None:
-    """Per-site counter in the crawl stats: ``newsclean/<site>/<key>``."""
-    crawler.stats.inc_value(f"newsclean/{site}/{key}")
 
 
 class CleanAndWritePipeline:
@@ -71,7 +67,7 @@ class CleanAndWritePipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        out = getattr(self.crawler.spider, "out", None) or self.crawler.settings.get("NEWSCLEAN_OUT")
+        out = output_of(self.crawler)
         if not out:
             raise NotConfigured("no output: give -a out=PATH or -s NEWSCLEAN_OUT=PATH")
         extension = self.crawler.get_extension(CrawlLedger)
@@ -174,7 +170,7 @@ class CleanAndWritePipeline:
             hook.on_commit(committed)  # the ledger first: the rows are written once it says so
         for doc_id in committed.ids:
             count(self.crawler, self.site_of.get(doc_id, "?"), "written")
-        self.crawler.stats.inc_value("newsclean/files_committed")
+        count(self.crawler, None, "files_committed")
 
     def close_spider(self) -> None:
         if self.writer is not None:

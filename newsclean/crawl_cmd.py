@@ -1,6 +1,7 @@
-"""``newsclean crawl URL|SITE... -o OUT [-s NAME=VALUE ...]``: the news spider, from the command line.
+"""``newsclean crawl URL|SITE... -o OUT [-s NAME=VALUE ...] [--redis URL]``: a crawl from the command line.
 
-Registered in ``newsclean.cli`` with ``from newsclean.crawl_cmd import crawl``; also runnable
+The options, logging and the summary on stderr; the crawl itself is ``crawler.runner``'s (a
+single crawl, or with ``--redis`` one worker of a distributed crawl). Registered in ``newsclean.cli`` with ``from newsclean.crawl_cmd import crawl``; also runnable
 as ``python -m newsclean.crawl_cmd``. ``crawl_demo(out)`` serves the bundled demo site on
 127.0.0.1 and crawls it (for ``make demo``).
 """
@@ -17,8 +18,6 @@ import click
 log = logging.getLogger(__name__)
 
 DEMO_SITE = Path(__file__).resolve().parent.parent / "crawler" / "demo" / "site"
-#: A run that ends for one of these reasons did its job (a page limit is a normal end).
-OK_FINISH_REASONS = ("finished", "closespider_")
 #: The demo server is ours and local: no need to wait between requests.
 DEMO_SETTINGS = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0", "NEWSCLEAN_PROGRESS_INTERVAL": "2"}
 
@@ -34,30 +33,19 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, str]:
     return overrides
 
 
-def crawl_settings(overrides: Mapping[str, str]):
-    """crawler.settings, then the overrides: the same settings wherever the command runs from."""
-    from scrapy.settings import Settings
-
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
-    settings.update(dict(overrides), priority="cmdline")
-    return settings
-
-
 def run_crawl(targets: Sequence[str], out: Path, overrides: Mapping[str, str] | None = None,
-              verbosity: int = 0, log_file: Path | None = None) -> int:
+              verbosity: int = 0, log_file: Path | None = None, redis_url: str | None = None) -> int:
     """Crawl ``targets`` (site names or start URLs) into ``out``; print a summary on stderr; exit code.
 
-    Logging: one handler (``newsclean.logs``; Scrapy's own is not installed), at the level ``verbosity`` says (-q -1, 0 INFO,
-    -v DEBUG) or ``-s LOG_LEVEL``; Scrapy's stats dump on the terminal only at DEBUG, always in
-    ``log_file`` (or ``-s LOG_FILE``). Starts the Twisted reactor, which cannot be restarted:
-    once per process.
+    ``redis_url``: run as one worker of the distributed crawl sharing that Redis
+    (``crawler.distributed``); the same runner (``crawler.runner``), the same rule for success.
+    Logging: one handler (``newsclean.logs``; Scrapy's own is not installed), at the level
+    ``verbosity`` says (-q -1, 0 INFO, -v DEBUG) or ``-s LOG_LEVEL``; Scrapy's stats dump on the
+    terminal only at DEBUG, always in ``log_file`` (or ``-s LOG_FILE``). Once per process.
     """
-    from scrapy.crawler import CrawlerProcess
-
-    from crawler.extensions import format_site, site_counts
+    from crawler.runner import crawl_settings
+    from crawler.runner import run_crawl as run
     from crawler.sites import resolve_sites
-    from crawler.spiders.news import NewsSpider
     from newsclean.logs import setup_logging
 
     overrides = dict(overrides or {})
@@ -66,6 +54,10 @@ def run_crawl(targets: Sequence[str], out: Path, overrides: Mapping[str, str] | 
         verbosity = {"DEBUG": 1, "INFO": 0}.get(level, -1)
     log_file = log_file or (Path(overrides.pop("LOG_FILE")) if overrides.get("LOG_FILE") else None)
     setup_logging(verbosity, log_file)
+    if redis_url:
+        from crawler.distributed.settings import worker_settings
+
+        overrides = worker_settings(redis_url, overrides)
     settings = crawl_settings(overrides)
     settings.set("LOG_LEVEL", "DEBUG" if verbosity > 0 else "INFO", priority="cmdline")
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # ours is the only handler
@@ -73,27 +65,10 @@ def run_crawl(targets: Sequence[str], out: Path, overrides: Mapping[str, str] | 
         resolve_sites(list(targets), settings.get("NEWSCLEAN_SITES_FILE") or None)
     except (ValueError, OSError) as error:
         raise click.UsageError(str(error)) from error
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(NewsSpider)
-    errors: list[str] = []
-    deferred = process.crawl(crawler, site=list(targets), out=str(out))
-    deferred.addErrback(lambda failure: errors.append(failure.getErrorMessage()))
-    process.start()
-
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    reason = str(stats.get("finish_reason", "did not start"))
-    per_site = site_counts(stats)
-    for site, counts in sorted(per_site.items()):
-        click.echo(format_site(site, counts), err=True)
-    cleaned = sum(counts.get("cleaned", 0) for counts in per_site.values())
-    click.echo(f"crawl {reason}: {cleaned} articles cleaned, "
-               f"{stats.get('response_received_count', 0)} responses, output {out}", err=True)
-    if reason == "shutdown":
-        click.echo("crawl stopped before the end: run it again to resume", err=True)
-    if errors or not reason.startswith(OK_FINISH_REASONS):
-        click.echo(f"crawl failed: {'; '.join(errors) or reason}", err=True)
-        return 1
-    return 0
+    result = run(targets, out, settings)
+    for line in result.summary(out):
+        click.echo(line, err=True)
+    return 0 if result.ok else 1
 
 
 @click.command("crawl")
@@ -131,15 +106,9 @@ def crawl(ctx: click.Context, targets: tuple[str, ...], out: Path, state_path: P
     """
     settings = parse_overrides(overrides)
     verbosity = -1 if quiet else verbose + (ctx.obj or {}).get("verbosity", 0)
-    if redis_url:
-        from crawler.distributed import run_worker
-        from newsclean.logs import setup_logging
-
-        setup_logging(verbosity, log_file)
-        sys.exit(run_worker(list(targets), out, redis_url, settings))
     if state_path is not None:
         settings["NEWSCLEAN_STATE"] = str(state_path)
-    sys.exit(run_crawl(targets, out, settings, verbosity, log_file))
+    sys.exit(run_crawl(targets, out, settings, verbosity, log_file, redis_url))
 
 
 def crawl_demo(out: Path) -> int:

@@ -1,7 +1,7 @@
 """The ``news`` spider on scrapy-redis: several workers share one crawl through Redis.
 
-    scrapy crawl news_redis -a site=vnexpress -a out=data/vnexpress -s REDIS_URL=... (see
-    crawler.distributed.redis_settings for the full settings; ``newsclean crawl --redis URL``)
+    newsclean crawl vnexpress -o data/vnexpress --redis URL    (or ``scrapy crawl news_redis``
+    with the settings of ``crawler.distributed.settings.redis_settings``)
 
 Same discovery, cleaning and output as ``NewsSpider``; what changes:
 
@@ -18,7 +18,7 @@ Same discovery, cleaning and output as ``NewsSpider``; what changes:
   worker had fetched the same URL as a link page: ``requeue_lost``), reaps, and
   closes only when the shared queue is empty and nothing is pending in the ledger for
   NEWSCLEAN_REDIS_IDLE_CLOSE seconds; otherwise waits for more work (DontCloseSpider).
-- Output: this worker's folder ``OUT/worker-<id>/`` (``crawler.distributed.worker_folder``).
+- Output: this worker's folder ``OUT/worker-<id>/`` (``crawler.distributed.settings.worker_folder``).
 """
 from __future__ import annotations
 
@@ -30,9 +30,9 @@ from scrapy import Request
 from scrapy.exceptions import DontCloseSpider
 from scrapy_redis.spiders import RedisMixin
 
-from crawler.distributed import RedisCrawlLedger, worker_folder, worker_id
-from crawler.extensions import ledger_of
-from crawler.state.redis_ledger import RedisLedger
+from cleaning.dataset import Dataset
+from crawler.distributed.extension import RedisCrawlLedger, redis_ledger_of
+from crawler.distributed.settings import worker_folder, worker_id
 from crawler.sites import Site
 from crawler.spiders.news import NewsSpider
 
@@ -44,7 +44,7 @@ class RedisNewsSpider(RedisMixin, NewsSpider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> "RedisNewsSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
         out = spider.out or crawler.settings.get("NEWSCLEAN_OUT")
-        if out and not str(out).endswith(".parquet"):
+        if out and not Dataset(out).single_file:
             spider.out = str(worker_folder(out, worker_id(crawler.settings)))
         spider.idle_close = crawler.settings.getfloat("NEWSCLEAN_REDIS_IDLE_CLOSE", 5.0)
         spider._quiet_since = None
@@ -59,8 +59,8 @@ class RedisNewsSpider(RedisMixin, NewsSpider):
 
     def pending_requests(self, site: Site) -> Iterator[Request]:
         """Orphaned pending URLs of ``site`` (claimed for this worker), as article requests."""
-        ledger = self.ledger
-        if not isinstance(ledger, RedisLedger):
+        ledger = redis_ledger_of(self.crawler)
+        if ledger is None:
             yield from super().pending_requests(site)
             return
         state = self.site_state[site.name]
@@ -73,10 +73,10 @@ class RedisNewsSpider(RedisMixin, NewsSpider):
 
     def reap(self) -> int:
         """Settle dead workers' commits and re-enqueue their orphaned URLs; return how many URLs."""
-        ledger = self.ledger or ledger_of(self.crawler)
-        if not isinstance(ledger, RedisLedger) or self.crawler.engine is None:
+        ledger = redis_ledger_of(self.crawler)
+        if ledger is None or self.crawler.engine is None:
             return 0
-        self.ledger = ledger
+        self.ledger = ledger  # the heartbeat may reap before ``start`` set it (conditional requests need it)
         ledger.settle_dead_commits()
         n = 0
         for site in self.sites:
@@ -88,8 +88,8 @@ class RedisNewsSpider(RedisMixin, NewsSpider):
     def requeue_lost(self) -> int:
         """Ask again (past the shared duplicate filter) for this worker's discovered URLs whose
         requests were lost (``RedisLedger.lost``); return how many. Called when idle."""
-        ledger = self.ledger
-        if not isinstance(ledger, RedisLedger) or self.crawler.engine is None:
+        ledger = redis_ledger_of(self.crawler)
+        if ledger is None or self.crawler.engine is None:
             return 0
         n = 0
         for site in self.sites:
@@ -115,8 +115,8 @@ class RedisNewsSpider(RedisMixin, NewsSpider):
         if self.reap():
             self._quiet_since = None
             raise DontCloseSpider
-        ledger = self.ledger
-        if isinstance(ledger, RedisLedger) and ledger.pending():
+        ledger = redis_ledger_of(self.crawler)
+        if ledger is not None and ledger.pending():
             self._quiet_since = None
             raise DontCloseSpider
         now = time.monotonic()

@@ -36,6 +36,9 @@ class RedisStore:
         self.lease_seconds = lease_seconds
         self.heartbeat()
 
+    def __str__(self) -> str:
+        return f"redis {self.prefix} (worker {self.worker})"
+
     def _k(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
 

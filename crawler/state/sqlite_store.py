@@ -146,6 +146,9 @@ class SQLiteStore:
         self._conn.executescript(SCHEMA)
         self._migrate()
 
+    def __str__(self) -> str:
+        return str(self.path)
+
     def _migrate(self) -> None:
         """Add the columns a ledger made by an older version lacks (``failed_attempts``: 0)."""
         columns = {row["name"] for row in self._query("PRAGMA table_info(urls)")}

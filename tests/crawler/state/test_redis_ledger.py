@@ -11,7 +11,7 @@ from cleaning.dataset import write_table_atomically
 from cleaning.parquet import SCHEMA
 from crawler.state.ledger import LedgerCommitHook
 from crawler.state.redis_ledger import RedisLedger
-from crawler.redis_politeness import RedisSlots
+from crawler.distributed.politeness import RedisSlots
 
 URL = "https://example.vn/a-1.html"
 

@@ -14,7 +14,7 @@ the failure):
 
 Taking a slot is one Lua script on the server's clock (no clock skew between machines). When no
 slot is free the request waits with an asyncio sleep (or Twisted ``deferLater``): the reactor
-keeps running. Enabled by ``redis_settings`` in ``crawler.distributed``.
+keeps running. Enabled by ``crawler.distributed.settings.redis_settings``.
 """
 from __future__ import annotations
 
