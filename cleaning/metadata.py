@@ -9,8 +9,6 @@ trafilatura's metadata on the wcxb-dev gold.
 """
 from __future__ import annotations
 
-import html as html_entities
-import json
 import re
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -22,11 +20,11 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
+from cleaning.authors import page_author
+from cleaning.headline import choose_headline, find_lead, site_names, title_from_title_tag
 from cleaning.normalize import normalize_line
+from cleaning.structured import ARTICLE_TYPES, clean_value, json_ld_article, json_ld_objects, meta_tags, types_of
 
-_ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
-                  "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "liveblogposting",
-                  "scholarlyarticle", "report", "techarticle", "posting", "socialmediaposting"}
 _DATE_KEYS = ("article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
               "publish-date", "published_time", "date", "dc.date.issued", "dc.date", "dcterms.created",
               "sailthru.date", "parsely-pub-date", "article.published", "publication_date", "created",
@@ -45,11 +43,6 @@ _MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "og:modified_time"
                   "dcterms.modified", "dc.modified", "last-modified", "lastmodified", "modified")
 # JSON-LD objects whose datePublished is the page's: articles and web pages (not images, videos, people)
 _PAGE_TYPE_ENDINGS = ("article", "posting", "page", "blog", "report")
-_AUTHOR_KEYS = ("author", "article:author", "dc.creator", "byl", "sailthru.author", "parsely-author")
-_TITLE_SPLIT = re.compile(r"\s+[|\-–—·:»]\s+")
-_WORD = re.compile(r"\w+")
-MAX_H1 = 10  # h1 elements weighed as the headline
-LEAD_WINDOW = 3000  # elements after the headline searched for the lead
 DATELINE_AFTER, DATELINE_BEFORE = 150, 30  # elements after / before the headline searched for a dateline
 DATELINE_MAX_CHARS = 80  # a text node longer than this is prose, not a dateline
 _DAY_FIRST = re.compile(
@@ -79,159 +72,6 @@ class PageMeta:
     meta: dict[str, str] = field(default_factory=dict)
     structured_type: str | None = None  # the JSON-LD Article-like @type, lower-cased
     article_body: str | None = None     # JSON-LD articleBody, when the page publishes it
-
-
-def clean_value(value: object) -> str | None:
-    """A metadata string: entities unescaped (JSON-LD often holds them, even twice), NFC, one line."""
-    if not isinstance(value, str):
-        return None
-    for _ in range(2):
-        if "&" not in value:
-            break
-        value = html_entities.unescape(value)
-    return normalize_line(value) or None
-
-
-def meta_tags(tree: HtmlElement) -> dict[str, str]:
-    """``<meta>`` content by lower-cased property / name / itemprop; the first of each wins."""
-    found: dict[str, str] = {}
-    for element in tree.iter("meta"):
-        content = element.get("content")
-        if not content:
-            continue
-        for attribute in ("property", "name", "itemprop"):
-            key = (element.get(attribute) or "").strip().lower()
-            if key and key not in found:
-                found[key] = content
-    return found
-
-
-def _flatten(data: object) -> list[dict]:
-    """Every JSON object in a JSON-LD value: top level, lists, ``@graph``."""
-    stack, out = [data], []
-    while stack and len(out) < 200:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(reversed(item))
-        elif isinstance(item, dict):
-            out.append(item)
-            if "@graph" in item:
-                stack.append(item["@graph"])
-    return out
-
-
-def _types(item: dict) -> set[str]:
-    kind = item.get("@type")
-    kinds = kind if isinstance(kind, list) else [kind]
-    return {k.lower() for k in kinds if isinstance(k, str)}
-
-
-def json_ld_objects(tree: HtmlElement) -> list[dict]:
-    """Every object of the page's JSON-LD blocks (invalid blocks skipped), in page order."""
-    objects: list[dict] = []
-    for script in tree.iterfind('.//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text or "", strict=False)
-        except ValueError:
-            continue
-        objects += _flatten(data)
-    return objects
-
-
-def json_ld_article(objects: list[dict]) -> dict:
-    """The first schema.org Article-like object among the page's JSON-LD objects, or {}."""
-    return next((item for item in objects if _types(item) & _ARTICLE_TYPES), {})
-
-
-def _person_names(value: object) -> list[str]:
-    items = value if isinstance(value, list) else [value]
-    names = []
-    for item in items:
-        if isinstance(item, dict) and "organization" not in _types(item):
-            item = item.get("name")
-        name = clean_value(item) if isinstance(item, str) else None
-        if name and not name.startswith(("http://", "https://")):
-            names.append(name)
-    return names
-
-
-def _similar(headline: str, reference: str) -> bool:
-    """Most words of ``headline`` occur in ``reference`` (a <title> carries the site name too)."""
-    words = set(_WORD.findall(headline.casefold()))
-    ref = set(_WORD.findall(reference.casefold()))
-    return bool(words) and len(words & ref) >= 0.6 * len(words)
-
-
-def _coverage(reference: str, text: str) -> float:
-    """The share of ``reference``'s words that ``text`` holds."""
-    words = set(_WORD.findall(reference.casefold()))
-    return len(words & set(_WORD.findall(text.casefold()))) / len(words) if words else 0.0
-
-
-def choose_headline(tree: HtmlElement, references: list[str], site_names: set[str]) -> tuple[HtmlElement | None, str | None]:
-    """The article's h1: of the h1s that agree with og:title / JSON-LD / <title>, the one that
-    holds most of a reference's words -- the headline, not the site's name in an h1 above it,
-    which agrees with a <title> that carries the site name too. An h1 that is the site's name
-    (``site_names``, casefolded) is never the headline.
-
-    A page without those references gets its first non-empty h1; a page whose h1 agrees with
-    none of them (a logo in an h1) gets no h1 at all, and the caller falls back to the references.
-    """
-    best: tuple[float, HtmlElement | None, str | None] = (-1.0, None, None)
-    for element in islice(tree.iter("h1"), MAX_H1):
-        text = normalize_line(element.text_content())
-        if not text or text.casefold() in site_names:
-            continue
-        if not references:
-            return element, text
-        if any(_similar(text, ref) for ref in references):
-            cover = max(_coverage(ref, text) for ref in references)
-            if cover > best[0]:
-                best = (cover, element, text)
-    return best[1], best[2]
-
-
-def site_names(meta: dict[str, str], article: dict) -> set[str]:
-    """The site's own names, casefolded: og:site_name and the like, the JSON-LD publisher."""
-    publisher = article.get("publisher")
-    names = {(clean_value(n) or "").casefold() for n in (
-        meta.get("og:site_name"), meta.get("application-name"), meta.get("twitter:site"),
-        meta.get("publisher"), meta.get("dc.publisher"),
-        publisher.get("name") if isinstance(publisher, dict) else None)}
-    names.discard("")
-    return names
-
-
-def _title_from_title_tag(title: str | None) -> str | None:
-    """``Headline - Site name`` -> ``Headline`` (the longest part)."""
-    if not title:
-        return None
-    parts = _TITLE_SPLIT.split(title)
-    return max(parts, key=len) if len(parts) > 1 else title
-
-
-def find_lead(tree: HtmlElement, headline: HtmlElement | None, is_lead: Callable[[HtmlElement], bool]) -> HtmlElement | None:
-    """The first lead/sapo element after the headline (anywhere without one) of a plausible size.
-
-    A walk in document order that gives up ``LEAD_WINDOW`` elements after the headline: an
-    XPath ``following::`` query costs ~15 ms on a big page, this well under one.
-    """
-    seen_headline = headline is None
-    budget = LEAD_WINDOW
-    for element in tree.iter():
-        if not seen_headline:
-            seen_headline = element is headline
-            continue
-        budget -= 1
-        if budget < 0:
-            break
-        if element.tag in ("figcaption", "img", "a", "meta", "script", "style") or not isinstance(element.tag, str):
-            continue
-        if is_lead(element):
-            size = len(normalize_line(element.text_content()))
-            if 30 <= size <= 1500:
-                return element
-    return None
 
 
 def canonical_url(tree: HtmlElement, meta: dict[str, str], url: str | None) -> str | None:
@@ -333,7 +173,7 @@ def _url_day(url: str | None) -> str | None:
 
 
 def _page_objects(objects: list[dict]) -> Iterator[dict]:
-    return (item for item in objects if any(t.endswith(_PAGE_TYPE_ENDINGS) for t in _types(item)))
+    return (item for item in objects if any(t.endswith(_PAGE_TYPE_ENDINGS) for t in types_of(item)))
 
 
 def _published_candidates(tree: HtmlElement, meta: dict[str, str], objects: list[dict], article: dict,
@@ -408,47 +248,6 @@ def htmldate_day(tree: HtmlElement, url: str | None) -> str | None:
         return None
 
 
-_DOMAIN_LIKE = re.compile(r"^\S+\.[a-z]{2,}$", re.IGNORECASE)
-
-
-# microdata and microformat authors: itemprop=author (its itemprop=name when it has one), rel=author links
-_AUTHOR_ELEMENTS = '//*[@itemprop="author"][not(self::meta) and not(self::link)]|//a[contains(concat(" ", @rel, " "), " author ")]'
-_BY = re.compile(r"^(?:by|von|par|por|di|door|av|bởi)\b\s*:?\s*", re.IGNORECASE)
-AUTHOR_MAX_WORDS = 6
-
-
-def marked_author(tree: HtmlElement) -> str | None:
-    """The first author the page marks up as such (``itemprop="author"``, ``rel="author"``)
-    whose text reads as a name: one line, no digits, a few words ("By" dropped)."""
-    for element in tree.xpath(_AUTHOR_ELEMENTS)[:5]:
-        named = element.find('.//*[@itemprop="name"]')
-        holder = named if named is not None else element
-        name = _BY.sub("", normalize_line(holder.get("content") or holder.text_content())).strip(" ,|-–—·")
-        if name and not any(c.isdigit() for c in name) and len(name.split()) <= AUTHOR_MAX_WORDS and len(name) <= 60:
-            return name
-    return None
-
-
-def page_author(meta: dict[str, str], article: dict, tree: HtmlElement | None = None) -> str | None:
-    """JSON-LD author names (people, not the publisher), else the author meta tags, else the
-    author the page marks up (``marked_author``); a name that is the site's own ("VnExpress", "nld.com.vn") is not an author, nor is the publisher's name
-    (``<meta name="publisher">``) put in an author tag ("Deutsche Welle (www.dw.com)")."""
-    own_names = site_names(meta, article)
-
-    def is_person(name: str) -> bool:
-        return name.casefold() not in own_names and not _DOMAIN_LIKE.match(name) and not name.startswith(("http://", "https://", "@"))
-
-    names = [n for n in _person_names(article.get("author")) if is_person(n)]
-    if names:
-        return "; ".join(dict.fromkeys(names))
-    for key in _AUTHOR_KEYS:
-        value = clean_value(meta.get(key))
-        if value and is_person(value):
-            return value
-    marked = marked_author(tree) if tree is not None else None
-    return marked if marked and is_person(marked) else None
-
-
 def extract_metadata(tree: HtmlElement, url: str | None, is_lead: Callable[[HtmlElement], bool],
                      naive_offsets: dict[str, str]) -> PageMeta:
     """Everything the page says about its article; ``is_lead`` tells a lead/sapo element by its attributes."""
@@ -462,7 +261,7 @@ def extract_metadata(tree: HtmlElement, url: str | None, is_lead: Callable[[Html
     lead_element = find_lead(tree, headline, is_lead)
     canonical = canonical_url(tree, meta, url)
     return PageMeta(
-        title=h1_text or (references[0] if references and references[0] != title_tag else _title_from_title_tag(title_tag)),
+        title=h1_text or (references[0] if references and references[0] != title_tag else title_from_title_tag(title_tag)),
         headline=headline,
         lead=normalize_line(lead_element.text_content()) if lead_element is not None else None,
         lead_element=lead_element,
@@ -473,6 +272,6 @@ def extract_metadata(tree: HtmlElement, url: str | None, is_lead: Callable[[Html
         canonical=canonical,
         site_name=clean_value(meta.get("og:site_name")),
         meta=meta,
-        structured_type=min(_types(article) & _ARTICLE_TYPES, default=None),
+        structured_type=min(types_of(article) & ARTICLE_TYPES, default=None),
         article_body=article.get("articleBody") if isinstance(article.get("articleBody"), str) else None,
     )

@@ -4,7 +4,8 @@ from datetime import timezone
 
 import lxml.html
 
-from cleaning.metadata import canonical_url, extract_metadata, meta_tags, parse_datetime, naive_offset
+from cleaning.metadata import canonical_url, extract_metadata, naive_offset, parse_datetime
+from cleaning.structured import meta_tags
 
 
 def meta_of(html: str, url: str | None = None):
