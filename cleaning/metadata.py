@@ -13,8 +13,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
 from itertools import chain, islice
 from urllib.parse import urljoin, urlsplit
 
@@ -22,6 +21,7 @@ from lxml.html import HtmlElement
 
 from cleaning.authors import page_author
 from cleaning.headline import choose_headline, find_lead, site_names, title_from_title_tag
+from cleaning.dates import parse_datetime, site_zone
 from cleaning.normalize import normalize_line
 from cleaning.structured import ARTICLE_TYPES, clean_value, json_ld_article, json_ld_objects, meta_tags, types_of
 
@@ -45,15 +45,7 @@ _MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "og:modified_time"
 _PAGE_TYPE_ENDINGS = ("article", "posting", "page", "blog", "report")
 DATELINE_AFTER, DATELINE_BEFORE = 150, 30  # elements after / before the headline searched for a dateline
 DATELINE_MAX_CHARS = 80  # a text node longer than this is prose, not a dateline
-_DAY_FIRST = re.compile(
-    r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:\D+(\d{1,2})[:h](\d{2})(?::(\d{2}))?)?(?:\s*(?:GMT|UTC)\s*([+-]\d{1,2})(?::?(\d{2}))?)?",
-    re.IGNORECASE,
-)
-_NUMERIC_OFFSET = re.compile(r"([+-])(\d{2})(\d{2})$")
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-]([01]?\d)[/-]([0-3]?\d)(?:[/-]|$)")
-_DIGIT_GROUPS = re.compile(r"\d+")
-_EARLIEST, _LATEST = datetime(1990, 1, 1), datetime(2200, 1, 1)  # bounds of a written-out date
-_LETTERS = re.compile(r"[^\W\d_]{3,}")
 
 
 @dataclass
@@ -90,80 +82,6 @@ def canonical_url(tree: HtmlElement, meta: dict[str, str], url: str | None) -> s
             continue
         return absolute
     return url
-
-
-def naive_offset(url: str | None, offsets: dict[str, str]) -> timezone:
-    """The zone assumed for a time without one: by the URL's country-code TLD, else UTC."""
-    host = urlsplit(url).hostname if url else None
-    tld = host.rsplit(".", 1)[-1] if host else ""
-    value = offsets.get(tld)
-    if not value:
-        return timezone.utc
-    sign = -1 if value.startswith("-") else 1
-    hours, _, minutes = value.lstrip("+-").partition(":")
-    return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes or 0)))
-
-
-def parse_datetime(value: str | None, default_zone: timezone = timezone.utc) -> datetime | None:
-    """ISO 8601, RFC 2822, day-first ``dd/mm/yyyy [hh:mm]`` or a written date ("Feb 8, 2022",
-    "19. Dezember 2025": a day, at midnight) -> aware datetime in UTC."""
-    if not value or not isinstance(value, str):
-        return None
-    value = value.strip()
-    parsed = _iso(value) or _rfc2822(value) or _day_first(value) or _written_day(value)
-    if parsed is None or not 1900 <= parsed.year <= 2200:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=default_zone)
-    return parsed.astimezone(timezone.utc)
-
-
-def _iso(value: str) -> datetime | None:
-    candidate = value.replace(" ", "T", 1) if re.match(r"\d{4}-\d{2}-\d{2} \d", value) else value
-    candidate = _NUMERIC_OFFSET.sub(r"\1\2:\3", candidate)
-    try:
-        return datetime.fromisoformat(candidate.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def _rfc2822(value: str) -> datetime | None:
-    try:
-        return parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-
-
-def _day_first(value: str) -> datetime | None:
-    match = _DAY_FIRST.search(value)
-    if not match:
-        return None
-    day, month, year, hour, minute, second, off_h, off_m = match.groups()
-    if int(month) > 12 >= int(day):  # "2/24/2026": only month-first reads it, so it is month-first
-        day, month = month, day
-    try:
-        parsed = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
-    except ValueError:
-        return None
-    if off_h:
-        sign = -1 if off_h.startswith("-") else 1
-        offset = timedelta(hours=abs(int(off_h)), minutes=int(off_m or 0))
-        parsed = parsed.replace(tzinfo=timezone(sign * offset))
-    return parsed
-
-
-def _written_day(value: str) -> datetime | None:
-    """A date written out, in any of htmldate's languages and orders; a day, never a month or a
-    year alone (htmldate fills a missing day with today's)."""
-    if len(value) > 60:
-        return None
-    groups = len(_DIGIT_GROUPS.findall(value))
-    if groups < 2 or (groups == 2 and not _LETTERS.search(value)):
-        return None
-    from htmldate.extractors import try_date_expr  # loaded by trafilatura in cleaning workers anyway
-
-    day = try_date_expr(value, "%Y-%m-%d", False, _EARLIEST, _LATEST)
-    return datetime.strptime(day, "%Y-%m-%d") if day else None
 
 
 def _url_day(url: str | None) -> str | None:
@@ -268,7 +186,7 @@ def extract_metadata(tree: HtmlElement, url: str | None, is_lead: Callable[[Html
         description=clean_value(article.get("description")) or clean_value(meta.get("og:description"))
         or clean_value(meta.get("description")),
         author=page_author(meta, article, tree),
-        published=published_time(tree, meta, objects, article, canonical or url, headline, naive_offset(canonical or url, naive_offsets)),
+        published=published_time(tree, meta, objects, article, canonical or url, headline, site_zone(canonical or url, naive_offsets)),
         canonical=canonical,
         site_name=clean_value(meta.get("og:site_name")),
         meta=meta,
