@@ -4,7 +4,8 @@ from datetime import timezone
 
 import lxml.html
 
-from cleaning.metadata import canonical_url, extract_metadata, naive_offset, parse_datetime
+from cleaning.dates import parse_datetime, site_zone
+from cleaning.metadata import canonical_url, extract_metadata
 from cleaning.structured import meta_tags
 
 
@@ -14,7 +15,7 @@ def meta_of(html: str, url: str | None = None):
 
 
 def test_published_zones():
-    vn = naive_offset("https://tuoitre.vn/a.htm", {"vn": "+07:00"})
+    vn = site_zone("https://tuoitre.vn/a.htm", {"vn": "+07:00"})
     assert parse_datetime("2026-03-07T08:01:53", vn).isoformat() == "2026-03-07T01:01:53+00:00"
     assert parse_datetime("2026-03-07T08:01:53+07:00").isoformat() == "2026-03-07T01:01:53+00:00"
     assert parse_datetime("2026-03-07T08:01:53Z").isoformat() == "2026-03-07T08:01:53+00:00"
