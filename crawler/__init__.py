@@ -1,4 +1,5 @@
-"""newsclean's Scrapy project: spiders, items, pipelines, middlewares and the crawl ledger."""
+"""newsclean's Scrapy project: spiders, downloader middlewares, discovery, the crawl frontier,
+the article decision, the pipeline and the crawl ledger (``crawler.state``).
 
-# The cleaning package first: it sets Arrow's allocator before anything here imports pyarrow.
-import cleaning  # noqa: F401
+Importing it has no side effect: the crawl process is set up by ``crawler.settings``.
+"""

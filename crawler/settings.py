@@ -2,7 +2,14 @@
 
 Override any of them per run: ``newsclean crawl ... -s NAME=VALUE`` or ``scrapy crawl news -s``.
 The ``NEWSCLEAN_*`` settings are newsclean's own; each is described where it is set.
+
+Scrapy imports this module before any component, so it also sets up the crawl process: the
+cleaning package is imported first because importing it chooses Arrow's memory pool
+(``ARROW_DEFAULT_MEMORY_POOL``, read when pyarrow loads; see ``cleaning/__init__.py``), which
+must happen before the ledger or the Parquet writer imports pyarrow.
 """
+import cleaning  # noqa: F401  (Arrow's memory pool, above; not a setting: Scrapy reads upper-case names)
+
 BOT_NAME = "newsclean"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -10,7 +17,7 @@ NEWSPIDER_MODULE = "crawler.spiders"
 # --- Identity -----------------------------------------------------------------------------
 #: Where site owners can reach whoever runs the crawl: a URL or an e-mail address.
 NEWSCLEAN_CONTACT = "https://github.com/newsclean/newsclean"
-#: ``{contact}`` is replaced by NEWSCLEAN_CONTACT (crawler.downloadermiddlewares.useragent.ContactUserAgentMiddleware).
+#: ``{contact}`` is replaced by NEWSCLEAN_CONTACT (crawler.downloadermiddlewares.useragent).
 USER_AGENT = "newsclean/0.1 (+{contact})"
 ROBOTSTXT_OBEY = True
 #: The token matched against robots.txt ``User-agent:`` groups.
@@ -46,7 +53,7 @@ TELNETCONSOLE_ENABLED = False
 #: Scrapy 2.19's HTTP remote-control listener: no open ports on a crawler.
 REMOTE_CONTROL_ENABLED = False
 #: Private, loopback, link-local and reserved addresses (as IPs or names resolving to them) are
-#: refused before connecting (crawler.downloadermiddlewares.safetarget.SafeTargetMiddleware), and again when the
+#: refused before connecting (crawler.downloadermiddlewares.safetarget), and again when the
 #: connection resolves the name (crawler.targets.PublicAddressResolver: DNS rebinding), except
 #: the hosts the configured sites name and these: host names as written in URLs, IPs or CIDR
 #: networks.

@@ -13,6 +13,10 @@ and shape and the extracted text whether it is an article (``crawler.articles``)
 known not to be articles (judged so by an earlier run, or of a URL shape only non-articles had)
 are fetched for their links alone, and only while there are hops left.
 
+Which found URLs are requested, and as what, is ``crawler.frontier`` (one ``SiteFrontier`` per
+site); the links of article pages are found by ``crawler.links``; failures are named by
+``crawler.failures``. This module owns the callbacks: what each fetched document gives.
+
 Incremental crawls (when the ``CrawlLedger`` extension is on, see ``crawler.state``): the crawl
 starts with every article URL the ledger holds as pending (discovered, not finished), whatever
 JOBDIR says. A discovered article the ledger already wrote is skipped when its sitemap/feed date
@@ -21,8 +25,9 @@ If-Modified-Since) when discovery gives no date; a 304 leaves its row as it is.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
@@ -34,7 +39,6 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from crawler import signals as nc_signals
-from crawler.articles import UrlShapes
 from crawler.discovery import (
     announced_feeds,
     document_kind,
@@ -45,27 +49,14 @@ from crawler.discovery import (
     parse_sitemap,
 )
 from crawler.extensions import ledger_of
+from crawler.frontier import SiteFrontier, Wanted
 from crawler.failures import failure_reason
 from crawler.items import PageItem
 from crawler.state.ledger import Ledger
 from crawler.links import LinkScanner
 from crawler.sites import Site, resolve_sites
-from crawler.traps import clean_url, is_calendar, trap_reason
 
 ARTICLE_PRIORITY, INDEX_PRIORITY = 10, 20
-#: Written articles whose URL shapes a run learns at its start (the most recent ones).
-SHAPE_SAMPLE = 5000
-
-@dataclass
-class SiteState:
-    seen: dict[str, int] = field(default_factory=dict)  # URLs requested in this run -> fewest hops
-    unchanged: set[str] = field(default_factory=set)  # written articles a sitemap/feed date says are current
-    answered: set[str] = field(default_factory=set)  # articles fetched in this run (ledger keys)
-    not_articles: set[str] = field(default_factory=set)  # URLs judged not articles (this run or earlier)
-    shapes: UrlShapes = field(default_factory=UrlShapes)  # URL shapes of its articles and other pages
-    feeds: set[str] = field(default_factory=set)  # feeds requested (given, or announced by pages)
-    calendar_pages: int = 0
-    scheduled: int = 0
 
 
 @dataclass
@@ -118,7 +109,8 @@ class NewsSpider(Spider):
         self.max_size = settings.getint("DOWNLOAD_MAXSIZE")
         self.obey_robots = settings.getbool("ROBOTSTXT_OBEY")
         # Not ``self.state``: Scrapy's SpiderState extension replaces that attribute under JOBDIR.
-        self.site_state = {site.name: SiteState() for site in self.sites}
+        self.site_state = {site.name: SiteFrontier(site, self.follow_depth, self.max_pages, self.max_calendar_pages,
+                                                   functools.partial(self.count, site)) for site in self.sites}
         self.ledger: Ledger | None = None
         self.allowed_domains = sorted({d for site in self.sites for d in site.allowed_domains})
         # Domains are checked by Site.wants (by host name: LinkExtractor's allow_domains would
@@ -130,8 +122,9 @@ class NewsSpider(Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         self.ledger = ledger_of(self.crawler)
-        for site in self.sites:
-            self.learn_shapes(site)
+        if self.ledger is not None:
+            for site in self.sites:
+                self.site_state[site.name].learn_from(self.ledger)
         for site in self.sites:
             for request in self.pending_requests(site):
                 yield request
@@ -139,27 +132,11 @@ class NewsSpider(Spider):
             for request in self.site_start_requests(site):
                 yield request
 
-    def learn_shapes(self, site: Site) -> None:
-        """What earlier runs judged (the ledger's written articles and not-articles): URL shapes."""
-        if self.ledger is None:
-            return
-        state = self.site_state[site.name]
-        state.not_articles.update(self.ledger.not_articles(site.name))
-        state.shapes.learn(self.ledger.written_urls(site.name, limit=SHAPE_SAMPLE), is_article=True)
-        state.shapes.learn(state.not_articles, is_article=False)
-
     def page_judged(self, url: str, site: str, is_article: bool) -> None:
-        """The pipeline's article decision on a candidate, for the rest of the run: an article's
-        URL shape is learned; a page that is not one is remembered, but its shape is learned only
-        by the next run (from the ledger, a whole run's evidence): within a run, the first pages
-        of a shape judged could all be listings while its articles are still to come."""
-        state = self.site_state.get(site)
-        if state is None:
-            return
-        if is_article:
-            state.shapes.learn([url], True)
-        else:
-            state.not_articles.add(url)
+        """The pipeline's article decision on a candidate (``SiteFrontier.judged``)."""
+        frontier = self.site_state.get(site)
+        if frontier is not None:
+            frontier.judged(url, is_article)
 
     def pending_requests(self, site: Site) -> Iterator[Request]:
         """Every article the ledger holds as discovered but not finished (dont_filter: whatever
@@ -275,8 +252,9 @@ class NewsSpider(Spider):
         is_candidate = response.meta.get("article", False) and site.in_domain(response.url)
         self.crawler.signals.send_catch_log(nc_signals.url_fetched, url=response.url, site=site.name,
                                             status=response.status, headers=response.headers)
-        if is_candidate and self.ledger is not None and not self.first_answer(site, response):
-            return
+        if is_candidate and self.ledger is not None:
+            if not self.site_state[site.name].first_answer(discovered_url(response)):
+                return
         if response.status == 304:
             self.not_modified(site, response)
             return
@@ -311,17 +289,6 @@ class NewsSpider(Spider):
                 self.count(site, "feeds_announced")
                 yield self.index_request(site, url, self.parse_feed)
 
-    def first_answer(self, site: Site, response: Response) -> bool:
-        """False for an article already fetched in this run: a request JOBDIR kept from a stopped
-        run may duplicate one the ledger re-enqueued; its outcome is recorded once."""
-        answered = self.site_state[site.name].answered
-        key = discovered_url(response)
-        if key in answered:
-            self.count(site, "skipped/fetched_twice")
-            return False
-        answered.add(key)
-        return True
-
     def not_modified(self, site: Site, response: Response) -> None:
         """A 304 to a conditional GET: the article's row in the dataset is current."""
         self.count(site, "not_modified")
@@ -342,41 +309,13 @@ class NewsSpider(Spider):
         A list, not a generator: Scrapy consumes callback output lazily, so a generator would
         leave URLs unmarked in ``seen`` while a second sitemap listing the same URLs (a news
         sitemap beside the full one) is read, and they would be discovered twice."""
-        state = self.site_state[site.name]
-        can_follow = site.follow_links and hops < self.follow_depth
-        wanted: dict[str, tuple[datetime | None, str | None]] = {}   # url -> (lastmod, candidate route or None)
-        refollow: list[str] = []
-        for url, lastmod in pages:
-            url = clean_url(urldefrag(url)[0])
-            if not site.wants(url) or url in wanted:
-                continue
-            if url in state.seen:
-                if can_follow and state.seen[url] >= self.follow_depth:
-                    refollow.append(url)  # first reached too deep to follow its links: now it can be
-                continue
-            trap = trap_reason(url)
-            if trap:
-                self.count(site, f"cut/{trap}")
-                continue
-            candidate = self.candidate_route(site, url, route)
-            if candidate is None and not can_follow:
-                continue  # a link page is only worth fetching for links we would follow
-            if route == "link" and is_calendar(url):
-                if state.calendar_pages >= self.max_calendar_pages:
-                    self.count(site, "cut/calendar")
-                    continue
-                state.calendar_pages += 1
-            wanted[url] = (lastmod, candidate)
+        frontier = self.site_state[site.name]
+        wanted, refollow = frontier.screen(pages, route, hops)
         to_fetch = self.ledger_filter(site, wanted)
         requests = []
         for url, (lastmod, candidate) in wanted.items():
-            if url not in to_fetch:
+            if url not in to_fetch or not frontier.take(url, hops):
                 continue
-            if state.scheduled >= self.max_pages:
-                self.count(site, "skipped/page_limit")
-                continue
-            state.seen[url] = hops
-            state.scheduled += 1
             if candidate is None:
                 requests.append(Request(url, callback=self.parse_page, errback=self.page_failed, priority=0,
                                         meta={"site": site.name, "hops": hops, "article": False, "route": route}))
@@ -387,7 +326,7 @@ class NewsSpider(Spider):
                                                 lastmod=lastmod.isoformat() if lastmod else None)
             requests.append(self.article_request(site, url, candidate, hops=hops))
         for url in refollow:  # fetched again for its links only (the article decision is made once)
-            state.seen[url] = hops
+            frontier.seen[url] = hops
             self.count(site, "refollowed")
             requests.append(Request(url, callback=self.parse_page, errback=self.page_failed, priority=0,
                                     dont_filter=True, meta={"site": site.name, "hops": hops, "article": False,
@@ -395,23 +334,10 @@ class NewsSpider(Spider):
         return requests
 
     def candidate_route(self, site: Site, url: str, route: str) -> str | None:
-        """The route a candidate is judged with (its prior), or None for a page fetched for its
-        links only: judged not an article before, or of a shape only non-articles had."""
-        state = self.site_state[site.name]
-        if route in ("news_sitemap", "feed"):
-            return route
-        if url in state.not_articles:
-            return None
-        if site.is_article(url):
-            return "pattern"
-        shape = state.shapes.kind(url)
-        if shape == "article":
-            return "pattern"
-        if shape == "other":
-            return None
-        return route
+        """The route a candidate is judged with, or None for a link page (``SiteFrontier``)."""
+        return self.site_state[site.name].candidate_route(url, route)
 
-    def ledger_filter(self, site: Site, wanted: dict[str, tuple[datetime | None, str | None]]) -> set[str]:
+    def ledger_filter(self, site: Site, wanted: Wanted) -> set[str]:
         """The URLs of ``wanted`` to request: link pages, and the candidates the ledger says need
         fetching (new, pending, or a newer date), or revalidating (written, no date given)."""
         articles = [url for url, (_, candidate) in wanted.items() if candidate is not None]
