@@ -2,7 +2,7 @@
 
 The dataset has the README schema's columns with realistic spreads (60 sites, 8 languages,
 two years of publication times, log-normal text lengths, 4% near-duplicates) plus three extra
-numeric columns standing for quality signals, in 5 Parquet files; the crawl ledger has the
+numeric columns and a filter reason standing for quality signals, in 5 Parquet files; the crawl ledger has the
 same 10,000 URLs written (fetch and commit times) and 1,500 failed by reason, so every section
 of the page is drawn. The report's time includes reading the ledger (one lookup per written
 URL, for the slowest pages) and importing matplotlib (first report of the process).
@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from newsclean.report import build_report  # noqa: E402
 
 LANGUAGES = ["vi", "en", "de", "fr", "es", "ja", "zh", "und"]
+FILTERS = ["line_punct_ratio", "short_line_ratio", "char_dup_ratio", "stop_words", "word_length"]
 FAILURES = ["http_404", "timeout", "no_article", "robots", "http_503", "too_large"]
 
 
@@ -54,6 +55,7 @@ def make_dataset(folder: Path, rows: int, rng: np.random.Generator, files: int =
         "duplicate_of": [ids[rng.integers(0, i)] if d and i else None for i, d in enumerate(duplicate)],
         "mean_word_length": rng.normal(4.8, 0.6, rows), "stop_word_ratio": rng.beta(5, 8, rows),
         "duplicate_line_fraction": rng.beta(1, 20, rows),
+        "filter_reason": [None if r > 0.15 else FILTERS[int(r * 100) % len(FILTERS)] for r in rng.random(rows)],
     })
     folder.mkdir(parents=True)
     step = -(-rows // files)

@@ -34,7 +34,12 @@ TOP = 25
 #: Rows in each table.
 TABLE_ROWS = 15
 #: Columns with a plot of their own, or no distribution worth plotting.
-OWN_PLOTS = {"n_chars"}
+OWN_PLOTS = {"n_chars", "domain", "language", "duplicate_of"}
+#: A text column is plotted as categories when it has 2 to this many distinct values (null counted
+#: as one)...
+MAX_CATEGORIES = 30
+#: ... and its values stand, on average, in at least this many rows each (not ids, titles, URLs).
+MIN_ROWS_PER_CATEGORY = 2
 #: A publication-date span longer than this is plotted per month, not per day.
 MAX_DAYS = 400
 #: The earliest and the latest publication days plotted are these quantiles, so that one wrong date
@@ -356,6 +361,7 @@ def grid_of_histograms(columns: dict[str, np.ndarray], per_row: int = 3) -> str:
 
 
 def numeric_section(table: pa.Table) -> Section:
+    """Every numeric column but those with a plot of their own (quality signals), in one grid."""
     section = Section("columns", "Other numeric columns (quality signals)")
     columns = numeric_columns(table)
     filled = {name: values for name, values in columns.items() if len(values)}
@@ -369,6 +375,23 @@ def numeric_section(table: pa.Table) -> Section:
     if empty:
         section.note += f" No row has a value in: {', '.join(empty)}."
     return section
+
+
+def categorical_sections(table: pa.Table) -> list[Section]:
+    """A bar plot per text column with few distinct values (a filter's reason, a label), whatever its name."""
+    sections = []
+    for name in table.column_names:
+        if name in OWN_PLOTS or not (pa.types.is_string(table.schema.field(name).type)
+                                     or pa.types.is_large_string(table.schema.field(name).type)):
+            continue
+        counts = Counter("(null)" if v is None else v for v in table[name].to_pylist())
+        values = [n for value, n in counts.items() if value != "(null)"]
+        if 2 <= len(counts) <= MAX_CATEGORIES and sum(values) >= MIN_ROWS_PER_CATEGORY * len(values):
+            section = Section(f"column-{name}", f"Column {name}")
+            section.svg = bar_plot(counts.most_common(), name, "rows", shares=True)
+            section.note = f"Rows per value of {name} ({len(counts)} values; (null): no value)."
+            sections.append(section)
+    return sections
 
 
 def slowest_section(ledger: LedgerView | None) -> Section:
@@ -439,7 +462,7 @@ def build_report(out: Path, state: Path | None = None, inputs: Path | None = Non
     ledger = read_ledger(state) if state is not None else None
     trimmed = trimmed_shares(table, inputs) if inputs is not None else None
     sections = [sites_section(table), days_section(table), languages_section(table), length_section(table),
-                outcomes_section(ledger), duplicates_section(table), numeric_section(table),
+                outcomes_section(ledger), duplicates_section(table), numeric_section(table), *categorical_sections(table),
                 slowest_section(ledger), trimmed_section(trimmed)]
     made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     summary = (f"{table.num_rows:,} rows in {len(dataset_files(out))} Parquet files of {out}; "

@@ -194,6 +194,7 @@ def _dataset(path: Path, columns: dict[str, list]) -> Path:
             "title": [f"title {i}" for i in range(6)]}
     path.mkdir()
     pq.write_table(pa.table({**base, **columns}), path / "part-0.parquet")
+    (path / "README.md").write_text("---\nconfigs: []\n---\n", encoding="utf-8")  # a dataset card is no Parquet file
     return path
 
 
@@ -204,10 +205,13 @@ def test_every_numeric_column_is_plotted_whatever_its_name(tmp_path: Path) -> No
         "count_of_things": pa.array([1, 2, 3, 4, 5, 6], pa.int16()),
         "all_null": pa.array([None] * 6, pa.float32()),
         "duplicate_of": [None, None, None, "id2", "id2", None],
+        "why_filtered": [None, None, "too_short", None, "too_short", None],  # few values: categories
     })
     _, page = build(out)
     plotted = sections_with_plots(page)
-    assert {"columns", "duplicates"} <= plotted
+    assert {"columns", "duplicates", "column-why_filtered"} <= plotted
+    assert "column-title" not in plotted and "column-id" not in plotted  # one value a row: not categories
+    assert len(page.xpath("//section[@id='column-why_filtered']//*[starts-with(@id, 'data-why_filtered-')]")) == 2
 
     def marks(name: str) -> list:
         return page.xpath(f"//section[@id='columns']//*[starts-with(@id, 'data-{name}-')]")
