@@ -11,10 +11,11 @@ The rules are datatrove's ``GopherRepetitionFilter``, ``FineWebQualityFilter`` a
 ``GopherQualityFilter`` as FineWeb-2 runs them, re-done here over one tokenization of the text
 (datatrove is an optional dependency, and its word tokenizers need spaCy, pyvi and jieba); the
 thresholds, per language, are data: ``cleaning/fineweb2.toml``. Words are ``tokenize``'s
-tokens: runs of letters and digits (a number keeps its separators: ``3,5``), each punctuation
-mark on its own (as spaCy's tokenizers give them), an elided article with its apostrophe
-(``l'``), and one token per Han or kana
-character (Chinese and Japanese are written without spaces). Vietnamese is split into
+tokens, after spaCy's rules as far as they matter here: runs of letters and digits (a number
+keeps its separators: ``3,5``, ``2024-05-01``, as does ``COVID-19``), each punctuation mark on
+its own, URLs, e-mail addresses, domain names and dotted abbreviations (``U.S.``) whole, English clitics apart (``do`` ``n't``,
+``it`` ``'s``), an elided article with its apostrophe (``l'`` ``homme``), and one token per Han
+or kana character (Chinese and Japanese are written without spaces). Vietnamese is split into
 syllables where datatrove's pyvi joins compound words: how far the two agree is measured in
 benchmarks/README.md "Quality signals".
 """
@@ -55,7 +56,21 @@ TOP_NGRAMS = (2, 3, 4)
 DUP_NGRAMS = (5, 6, 7, 8, 9, 10)
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN = re.compile(rf"[{_CJK}]|\d+(?:[.,:]\d+)+|(?:(?![{_CJK}])\w)+(?:['’](?=\w))?|\.\.\.|[^\w\s]")
+_WORD = rf"(?:(?![{_CJK}])\w)+"
+_TOKEN = re.compile(
+    r"https?://[^\s<>\"]*[^\s<>\".,;:!?)\]]"             # a URL, an e-mail address: one token each
+    r"|[\w.+-]+@\w[\w-]*(?:\.\w[\w-]*)+"
+    r"|(?:[^\W\d_]\.){2,}"                                  # U.S., e.g.
+    rf"|[{_CJK}]"                                          # one Han or kana character
+    r"|\d+(?:[.,:/-]\d+)+"                                 # 3,5  12:30  2024-05-01  24/7
+    rf"|{_WORD}(?:-\d\w*)+"                                # GLP-1, COVID-19 (a hyphen before a digit joins)
+    r"|[A-Z]&[A-Z]"                                        # P&C, S&P
+    rf"|{_WORD}(?:\.(?=[^\W\d_])\w+)+"                       # example.com, TP.HCM
+    rf"|{_WORD}(?:['’\u2011]{_WORD})*"                     # a word; a non-breaking hyphen joins; apostrophes: below
+    r"|\.\.\.|[^\w\s]"                                     # ... and every other mark alone
+)
+_CLITIC = re.compile(r"(.+?)(n['’]t|['’](?:s|re|ll|ve|m|d))", re.IGNORECASE)   # don't, it's, you're
+_ELISION = re.compile(rf"({_WORD}['’])(.+)")                                     # l'homme, dell'anno, c'è
 _PARAGRAPH_BREAK = re.compile(r"\n{2,}")
 _LINE_BREAKS = re.compile(r"\n+")
 
@@ -131,7 +146,15 @@ def thresholds_for(language: str) -> Thresholds:
 
 def tokenize(text: str) -> list[str]:
     """Words and punctuation marks of ``text`` (see the module docstring)."""
-    return _TOKEN.findall(text)
+    tokens = []
+    for token in _TOKEN.findall(text):
+        if "'" not in token and "’" not in token or "://" in token or "@" in token:
+            tokens.append(token)
+        elif match := _CLITIC.fullmatch(token) or _ELISION.fullmatch(token):
+            tokens += match.groups()
+        else:
+            tokens.append(token)
+    return tokens
 
 
 def _duplicates(items: list[str]) -> tuple[int, int]:
@@ -248,15 +271,10 @@ def measure_text(text: str, language: str) -> QualitySignals:
     )
 
 
-def fineweb2_reason(signals: QualitySignals, language: str) -> str | None:
-    """The first FineWeb-2 filter the text fails (datatrove's reason name), or None.
-
-    Order and comparisons are datatrove's: repetition, then FineWeb quality, then Gopher quality.
-    """
-    pipeline, t = pipeline_settings(), thresholds_for(language)
-    if not signals.text_chars:
-        return "empty"
-    # GopherRepetitionFilter (its paragraph and line-character rules are off in FineWeb-2)
+def repetition_reason(signals: QualitySignals, language: str) -> str | None:
+    """datatrove's GopherRepetitionFilter as FineWeb-2 runs it (its paragraph and line-character
+    rules off): the reason it rejects the text, or None."""
+    t = thresholds_for(language)
     if signals.frac_dup_lines > t.dup_line_frac:
         return "dup_line_frac"
     for n, limit in t.top_n_grams:
@@ -265,14 +283,25 @@ def fineweb2_reason(signals: QualitySignals, language: str) -> str | None:
     for n, limit in t.dup_n_grams:
         if signals.frac_chars_dup[n] > limit:
             return f"duplicated_{n}_n_grams"
-    # FineWebQualityFilter (the short-line rule is off in FineWeb-2)
+    return None
+
+
+def fineweb_quality_reason(signals: QualitySignals, language: str) -> str | None:
+    """datatrove's FineWebQualityFilter as FineWeb-2 runs it (the short-line rule off)."""
+    t = thresholds_for(language)
     if signals.frac_lines_end_punct < t.line_punct_thr:
         return "line_punct_ratio"
-    if signals.frac_chars_dup_nonblank_lines > pipeline.char_duplicates_ratio:
+    if signals.frac_chars_dup_nonblank_lines > pipeline_settings().char_duplicates_ratio:
         return "char_dup_ratio"
     if signals.newlines_per_word is None or signals.newlines_per_word > t.new_line_ratio:
         return "list_ratio"
-    # GopherQualityFilter
+    return None
+
+
+def gopher_quality_reason(signals: QualitySignals, language: str) -> str | None:
+    """datatrove's GopherQualityFilter with the language's FineWeb-2 thresholds and stop words
+    (the stop-word rule only where the language has a list)."""
+    pipeline, t = pipeline_settings(), thresholds_for(language)
     if signals.non_symbol_words < pipeline.min_doc_words:
         return "gopher_short_doc"
     if signals.non_symbol_words > pipeline.max_doc_words:
@@ -294,6 +323,17 @@ def fineweb2_reason(signals: QualitySignals, language: str) -> str | None:
     if t.stopwords and signals.stop_words_present < pipeline.min_stop_words:
         return "gopher_enough_stop_words"
     return None
+
+
+#: FineWeb-2's filters, in the order its pipeline runs them.
+FINEWEB2_FILTERS = (repetition_reason, fineweb_quality_reason, gopher_quality_reason)
+
+
+def fineweb2_reason(signals: QualitySignals, language: str) -> str | None:
+    """The first FineWeb-2 filter the text fails (datatrove's reason name), or None."""
+    if not signals.text_chars:
+        return "empty"
+    return next((reason for check in FINEWEB2_FILTERS if (reason := check(signals, language))), None)
 
 
 def add_quality_signals(doc: Document) -> Document:

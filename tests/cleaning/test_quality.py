@@ -103,6 +103,10 @@ def test_signals_of_hand_checked_texts(text, language, expected, reason):
 def test_tokens_split_punctuation_elisions_numbers_and_han_characters():
     assert tokenize("L'État a dit: 3,5 % de plus... 北京市。") == [
         "L'", "État", "a", "dit", ":", "3,5", "%", "de", "plus", "...", "北", "京", "市", "。"]
+    # as spaCy's tokenizers: clitics apart, URLs, addresses, domains, abbreviations and codes whole
+    assert tokenize("It's the U.S. rule, don't you think? See https://a.example/x?y=1. COVID-19 at TP.HCM") == [
+        "It", "'s", "the", "U.S.", "rule", ",", "do", "n't", "you", "think", "?", "See", "https://a.example/x?y=1",
+        ".", "COVID-19", "at", "TP.HCM"]
 
 
 def test_thresholds_are_the_published_ones_or_the_defaults():
