@@ -23,6 +23,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 import signal
 import uuid
 from collections.abc import Callable, Iterator
@@ -84,6 +85,13 @@ class Dataset:
             return self.path
         label = f"{seq:05d}" if isinstance(seq, int) else seq
         return self.folder / f"part-{run_id}-{label}{SUFFIX}"
+
+    def parts(self, run_id: str) -> list[Path]:
+        """The committed files of the writer run ``run_id`` (``part-<run_id>-*.parquet``)."""
+        if self.single_file:
+            return []
+        name = re.compile(rf"part-{re.escape(run_id)}-(\d{{5}}|empty){re.escape(SUFFIX)}")
+        return [path for path in self.files() if name.fullmatch(path.name)]
 
     def prepare(self) -> None:
         """Create the folder; PermissionError when it cannot be written."""

@@ -1,15 +1,15 @@
-"""Parsing what discovery reads: sitemaps (indexes, news sitemaps, gzip), RSS/Atom feeds, dates."""
+"""Parsing what discovery reads: sitemaps (indexes, news sitemaps, gzip), RSS/Atom feeds, their dates."""
 from __future__ import annotations
 
 import html
 import re
 from io import BytesIO
 from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
-VIETNAM = timezone(timedelta(hours=7))  # naive dates on Vietnamese sites are local time
+from cleaning.dates import parse_datetime, site_zone
+
 GZIP_MAGIC = b"\x1f\x8b"
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hd])\s*$")
 
@@ -42,24 +42,21 @@ def document_kind(body: bytes) -> str:
     return "html"
 
 
-def parse_date(text: str | None, naive: timezone = VIETNAM) -> datetime | None:
-    """ISO 8601 (sitemaps, Atom) or RFC 822 (RSS, HTTP) -> aware datetime; a time without a zone
-    is in ``naive`` (UTC+7 by default: Vietnamese sites publish in local time)."""
-    if not text or not text.strip():
-        return None
-    text = text.strip()
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            return None
-    return when if when.tzinfo else when.replace(tzinfo=naive)
+def entry_date(values: dict[str, str], keys: tuple[str, ...], url: str) -> datetime | None:
+    """The first of ``keys`` in a sitemap or feed entry that holds a date (``cleaning.dates``; a
+    time without a zone is in the zone of the entry's site)."""
+    written = [values[key] for key in keys if values.get(key)]
+    zone = site_zone(url) if written else None
+    for value in written:
+        when = parse_datetime(value, zone)
+        if when is not None:
+            return when
+    return None
 
 
 def parse_since(value: str | None, now: datetime | None = None) -> datetime | None:
-    """The NEWSCLEAN_SINCE window start: an ISO date/time or an age like ``36h`` / ``7d``."""
+    """The NEWSCLEAN_SINCE window start: a date/time (without a zone: UTC, see ``cleaning.dates``)
+    or an age like ``36h`` / ``7d``."""
     if not value or not str(value).strip():
         return None
     age = _AGE.match(str(value))
@@ -67,7 +64,7 @@ def parse_since(value: str | None, now: datetime | None = None) -> datetime | No
         amount, unit = float(age.group(1)), age.group(2)
         delta = timedelta(hours=amount) if unit == "h" else timedelta(days=amount)
         return (now or datetime.now(timezone.utc)) - delta
-    when = parse_date(str(value))
+    when = parse_datetime(str(value))
     if when is None:
         raise ValueError(f"NEWSCLEAN_SINCE: not a date nor an age like 7d: {value!r}")
     return when
@@ -104,7 +101,7 @@ def parse_sitemap(body: bytes, max_entries: int = MAX_SITEMAP_ENTRIES) -> tuple[
             elif depth == 1:
                 loc = values.get("loc", "")
                 if loc and len(loc) <= MAX_URL_CHARS:
-                    when = parse_date(values.get("publication_date")) or parse_date(values.get("lastmod"))
+                    when = entry_date(values, ("publication_date", "lastmod"), loc)
                     entries.append((loc, when))
                 values = {}
                 element.clear()
@@ -130,12 +127,12 @@ def parse_feed(body: bytes) -> list[tuple[str, datetime | None]]:
         if name == "item":  # RSS 2.0 / 1.0
             values = {_local(child.tag): (child.text or "").strip() for child in element}
             link = values.get("link") or (values.get("guid") if values.get("guid", "").startswith("http") else "")
-            when = parse_date(values.get("pubDate")) or parse_date(values.get("date"))
+            when = entry_date(values, ("pubDate", "date"), link)
         elif name == "entry":  # Atom
             link = next((child.get("href", "") for child in element if _local(child.tag) == "link"
                          and child.get("rel", "alternate") == "alternate"), "")
             values = {_local(child.tag): (child.text or "").strip() for child in element}
-            when = parse_date(values.get("published")) or parse_date(values.get("updated"))
+            when = entry_date(values, ("published", "updated"), link)
         else:
             continue
         if link:

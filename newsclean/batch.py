@@ -63,9 +63,8 @@ def clean_data(data: bytes, kind: str, source: str) -> Document | Dropped:
 def previous_outputs(out: Path) -> list[Path]:
     """Parquet files of an earlier run in the dataset folder ``out`` (a single ``.parquet``
     output is replaced in place, atomically, so it has none to remove)."""
-    if out.suffix == ".parquet" or not out.is_dir():
-        return []
-    return sorted(out.glob("*.parquet"))
+    dataset = Dataset(out)
+    return [] if dataset.single_file else dataset.files()
 
 
 def clean_warc_paths(

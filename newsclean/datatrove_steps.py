@@ -5,7 +5,7 @@ executor (``LocalPipelineExecutor`` here; ``SlurmPipelineExecutor`` / ``RayPipel
 on a cluster, see README "Scaling out"). Each datatrove task (rank) reads its shard of the
 inputs, cleans them with the very code of the single-process ``newsclean clean``
 (``newsclean.batch.clean_data``: same ids, text and hashes) and commits its own Parquet
-file(s) with our schema and our atomic write (``cleaning.parquet``).
+file(s) with our schema (``cleaning.parquet``) and our atomic write (``cleaning.dataset``).
 
 Readers:
 - ``NewsFileReader(paths)``: our .txt/.html(.gz) files, found and read exactly as ``newsclean
@@ -25,10 +25,8 @@ be put between them.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Iterable
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
@@ -39,9 +37,10 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.readers.base import BaseDiskReader, BaseReader
 from datatrove.utils.stats import PipelineStats
 
+from cleaning.dataset import Dataset, sweep_temporary, write_table_atomically
+from cleaning.dates import parse_datetime
 from cleaning.document import Document, Dropped
 from cleaning.html import process_html
-from cleaning.dataset import write_table_atomically
 from cleaning.parquet import SCHEMA
 from cleaning.pipeline import Outcomes
 from cleaning.sources import MAX_FILE_BYTES, find_inputs, read_input
@@ -129,16 +128,6 @@ class NewsWarcReader(BaseDiskReader):
                 )
 
 
-def _parse_date(value) -> datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
 def clean_document(doc: DTDocument) -> Document | Dropped:
     """One datatrove Document from a reader -> our Document, or Dropped."""
     meta = doc.metadata
@@ -155,7 +144,7 @@ def clean_document(doc: DTDocument) -> Document | Dropped:
                             meta.get("source") or url or doc.id)
     result = process_html(payload, url=url, source=url or meta.get("source") or doc.id)
     if isinstance(result, Document) and result.fetched_at is None:
-        result.fetched_at = _parse_date(meta.get("date"))
+        result.fetched_at = parse_datetime(meta.get("date"))
     return result
 
 
@@ -202,7 +191,7 @@ class NewsCleanStep(PipelineStep):
 class NewsParquetWriter(PipelineStep):
     """Commits the cleaned documents of each task to ``part-<run_id>-r<rank>-<seq>.parquet``.
 
-    Our schema and our atomic commit (``cleaning.parquet.write_table_atomically``): readers never
+    Our schema and our atomic commit (``cleaning.dataset.write_table_atomically``): readers never
     see a torn file. One file per task unless it holds more than ``max_rows`` rows. The names are
     deterministic for a given ``run_id``, and a task deletes its own earlier files when it starts,
     so a task re-run after a crash (datatrove re-runs incomplete ranks) replaces its files instead
@@ -218,15 +207,15 @@ class NewsParquetWriter(PipelineStep):
         self.run_id = run_id or uuid.uuid4().hex[:12]
         self.max_rows = max_rows
 
-    def _prefix(self, rank: int) -> str:
-        return f"part-{self.run_id}-r{rank:05d}-"
+    def _task_run(self, rank: int) -> str:
+        """The run id of one task's files: ``part-<run_id>-r<rank>-<seq>.parquet``."""
+        return f"{self.run_id}-r{rank:05d}"
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        self.output_folder.mkdir(parents=True, exist_ok=True)
-        pattern = re.compile(re.escape(self._prefix(rank)) + r"\d{5}\.parquet")
-        for old in self.output_folder.iterdir():
-            if pattern.fullmatch(old.name):
-                old.unlink()
+        dataset = Dataset(self.output_folder)
+        dataset.prepare()
+        for old in dataset.parts(self._task_run(rank)):
+            old.unlink()
         rows: list[dict] = []
         seq = 0
 
@@ -234,7 +223,7 @@ class NewsParquetWriter(PipelineStep):
             nonlocal rows, seq
             if not rows:
                 return
-            path = self.output_folder / f"{self._prefix(rank)}{seq:05d}.parquet"
+            path = dataset.part(self._task_run(rank), seq)
             with self.track_time("file"):
                 write_table_atomically(pa.Table.from_pylist(rows, schema=SCHEMA), path)
             self.stat_update(WRITTEN, value=len(rows))
@@ -279,10 +268,8 @@ def clean_paths_datatrove(paths: Iterable[Path], out: Path, *, workers: int, max
 
     from datatrove.executor import LocalPipelineExecutor
 
-    from cleaning.dataset import sweep_temporary
-
     out = Path(out)
-    if out.suffix == ".parquet":
+    if Dataset(out).single_file:
         raise ValueError("--workers > 1 writes one file per task: give a dataset folder, not a .parquet file")
     out.mkdir(parents=True, exist_ok=True)
     sweep_temporary(out)  # once, before any task writes (a task must not sweep another's .tmp)

@@ -59,7 +59,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from cleaning.dataset import CommittedFile, Dataset, quarantine, readable
-from crawler.discovery import parse_date
+from cleaning.dates import parse_datetime
 
 log = logging.getLogger(__name__)
 
@@ -328,18 +328,13 @@ class LedgerCommitHook:
         self.ledger.remove_superseded(committed.path.parent)
 
 
-def parse_time(value: str | None) -> datetime | None:
-    """A sitemap lastmod (W3C datetime) or an HTTP date, as an aware UTC datetime; None if unparseable."""
-    parsed = parse_date(value, naive=timezone.utc)
-    return parsed.astimezone(timezone.utc) if parsed else None
-
-
 def is_newer(lastmod: str | None, known_lastmod: str | None, fetched_at: float | None) -> bool:
-    """Whether a sitemap ``lastmod`` says the page changed since it was fetched."""
-    new = parse_time(lastmod)
+    """Whether a sitemap ``lastmod`` says the page changed since it was fetched (two dates of one
+    URL: a time without a zone is read as UTC in both, ``cleaning.dates``)."""
+    new = parse_datetime(lastmod)
     if new is None:
         return False
-    known = parse_time(known_lastmod)
+    known = parse_datetime(known_lastmod)
     if known is not None:
         return new > known
     return fetched_at is None or new.timestamp() > fetched_at

@@ -186,3 +186,14 @@ def test_the_lock_is_exclusive_and_released(tmp_path):
                 pass
     with DatasetLock(tmp_path / "out" / "x.parquet"):  # a single file: its folder is locked
         pass
+
+
+def test_parts_are_the_files_of_one_writer_run(tmp_path):
+    DatasetWriter(tmp_path, run_id="a", empty_file=True).close()
+    with DatasetWriter(tmp_path, run_id="a-r00001", max_rows=1) as writer:
+        for doc in docs()[:2]:
+            writer.write(doc)
+    assert [p.name for p in Dataset(tmp_path).parts("a-r00001")] == ["part-a-r00001-00000.parquet",
+                                                                      "part-a-r00001-00001.parquet"]
+    assert [p.name for p in Dataset(tmp_path).parts("a")] == ["part-a-empty.parquet"]
+    assert Dataset(tmp_path / "x.parquet").parts("a") == []

@@ -41,7 +41,7 @@ def test_states_and_commit_protocol(redis_url, tmp_path):
     assert a.pending() == [] and a.stats().states["written"] == 1 and a.stats().invariant_holds()
     assert a.conditional_headers(URL)["If-None-Match"] == '"e"'
     assert not a.mark_discovered(URL, "demo")  # written, no newer date: not wanted
-    assert a.mark_discovered(URL, "demo", "2999-01-01")  # a newer sitemap date: fetched again
+    assert a.mark_discovered(URL, "demo", "2100-01-01")  # a newer sitemap date: fetched again (years past 2200 are no date, cleaning.dates)
     assert not a.mark_fetched(URL, doc_id="d1", content_hash="h1")  # same text: not written twice
     a.mark_discovered("https://example.vn/gone.html", "demo")
     a.mark_gone("https://example.vn/gone.html")

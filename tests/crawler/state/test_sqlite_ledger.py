@@ -16,7 +16,7 @@ from cleaning.document import Document, stable_id
 from cleaning.normalize import content_hash
 from cleaning.dataset import DatasetWriter
 from cleaning.dataset import DatasetLock
-from crawler.state.ledger import LedgerCommitHook, parse_time
+from crawler.state.ledger import LedgerCommitHook
 from crawler.state.sqlite_ledger import SQLiteLedger
 
 SITE = "example.vn"
@@ -342,12 +342,6 @@ def test_one_crawl_at_a_time_per_output_folder(tmp_path: Path) -> None:
     with DatasetLock(out):
         pass
     assert ids_in(out) == []  # the lock file does not disturb readers
-
-
-def test_parse_time_accepts_sitemap_and_http_dates() -> None:
-    assert parse_time("2024-05-01") == parse_time("Wed, 01 May 2024 00:00:00 GMT")
-    assert parse_time("2024-05-01T08:00:00+07:00") == parse_time("2024-05-01T01:00:00Z")
-    assert parse_time("yesterday") is None
 
 
 # -- crashes --------------------------------------------------------------------------------
