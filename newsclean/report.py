@@ -6,10 +6,12 @@ dataset (and the crawl ledger, when ``--state`` names it) really has; a section 
 says so in words instead of showing an empty plot.
 
 Sections: rows per site and per publication day, language shares, text length, outcomes by
-reason (crawl ledger), near-duplicates (``duplicate_of``), a histogram of every other numeric
-or boolean column (quality signals, whatever their names), and two tables: the slowest pages
-(ledger: time from fetch to the commit of the row's file, and fetch attempts) and the most
-trimmed pages (``--inputs``: the share of the input's visible text that is not in the row).
+reason (crawl ledger), near-duplicates (``duplicate_of``), a grid of histograms of every other
+numeric or boolean column and a bar plot per text column with few repeated values (quality
+signals, whatever their names), and two tables: the slowest pages (ledger: time from fetch to
+the commit of the row's file, and fetch attempts; rows hold no durations) and the most trimmed
+pages (``--inputs``: the share of the input's visible text that is not in the row; rows do not
+keep their input).
 """
 from __future__ import annotations
 
