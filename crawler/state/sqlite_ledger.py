@@ -95,15 +95,8 @@ class SQLiteLedger(SQLiteStore, Ledger):
             params = (site,)
         return [row["url"] for row in self._query(sql + " ORDER BY discovered_at, url", params)]
 
-    def mark_fetched(
-        self,
-        url: str,
-        *,
-        doc_id: str,
-        content_hash: str,
-        etag: str | None = None,
-        last_modified: str | None = None,
-    ) -> bool:
+    def mark_fetched(self, url: str, *, doc_id: str, content_hash: str, etag: str | None = None,
+                     last_modified: str | None = None) -> bool:
         with self._transaction(mark=True) as conn:
             row = conn.execute(
                 "SELECT state, content_hash, doc_id, file FROM urls WHERE url = ?", (url,)
