@@ -1,17 +1,14 @@
-"""RedisLedger and the cross-worker politeness slots against a real redis-server."""
+"""RedisLedger against a real redis-server."""
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pyarrow as pa
-import redis
 
 from cleaning.dataset import write_table_atomically
 from cleaning.parquet import SCHEMA
 from crawler.state.ledger import LedgerCommitHook
 from crawler.state.redis_ledger import RedisLedger
-from crawler.distributed.politeness import RedisSlots
 
 URL = "https://example.vn/a-1.html"
 
@@ -108,27 +105,6 @@ def test_transient_failures_go_back_to_pending_a_bounded_number_of_times(redis_u
     b.retry_failed("demo", reasons=["timeout"])  # a manual retry restarts the count
     assert b.get(urls[1])["failed_attempts"] == "0"
     assert b.mark_fetched(urls[1], doc_id="d1", content_hash="h1") and b.get(urls[1])["failed_attempts"] == "0"
-
-
-def test_politeness_slots_are_shared_and_expire(redis_url):
-    clients = [redis.Redis.from_url(redis_url, decode_responses=True) for _ in range(2)]
-    slots = [RedisSlots(c, "t", limit=2, delay=0.0, lease=0.5) for c in clients]
-    assert slots[0].try_acquire("h", "t1") == 0 and slots[1].try_acquire("h", "t2") == 0
-    assert slots[1].try_acquire("h", "t3") > 0  # two in flight across both "workers"
-    slots[0].release("h", "t1")
-    assert slots[1].try_acquire("h", "t3") == 0
-    time.sleep(0.6)  # holders that died: their slots expire
-    assert slots[0].in_flight("h") == 0 or slots[0].try_acquire("h", "t4") == 0
-
-    delayed = RedisSlots(clients[0], "d", limit=5, delay=0.2, lease=5)
-    started = time.monotonic()
-
-    async def three():
-        for _ in range(3):
-            await delayed.acquire("h")
-
-    asyncio.run(three())
-    assert time.monotonic() - started >= 0.38  # 0.2 s between starts, whoever asks
 
 
 def test_not_articles_and_duplicates(redis_url, tmp_path):
