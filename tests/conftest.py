@@ -1,4 +1,5 @@
-"""Paths shared by the tests: the project root, the seeds, their gold texts and the devset.
+"""Shared by the tests: the project root, the seeds, their gold texts and the devset; Vietnamese
+in legacy encodings (windows-1258, VNI, TCVN3).
 
 The devset (five real Vietnamese news pages with gold text) and the seeds' gold texts are copies
 of the team's shared material, shipped under tests/fixtures so that any clone runs the tests."""
@@ -42,3 +43,11 @@ def to_cp1258(text: str) -> bytes:
         base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONE_MARKS))
         out.append(base + tones)
     return "".join(out).encode("cp1258")
+
+
+#: Vietnamese as the legacy font encodings (VNI, TCVN3) store it, read as Windows-1252 text: what
+#: old sites and dumps still hold, and what the cleaner must flag (``legacy_encoding``), not store.
+VNI = ("Vieät Nam laø moät quoác gia naèm ôû Ñoâng Nam AÙ, coù daân soá hôn moät traêm trieäu ngöôøi vaø ñang "
+       "phaùt trieån nhanh choùng trong nhöõng naêm gaàn ñaây.")
+TCVN3 = ("ViÖt Nam lµ mét quèc gia n»m ë §«ng Nam ¸, cã d©n sè h¬n mét tr¨m triÖu ng\xadêi vµ ®ang ph¸t triÓn "
+         "nhanh chãng trong nh÷ng n¨m gÇn ®©y.")

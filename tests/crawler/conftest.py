@@ -1,7 +1,8 @@
-"""Fixtures: the demo server as a subprocess on 127.0.0.1, and crawls run as subprocesses.
+"""Crawl fixtures and helpers: the demo site served on 127.0.0.1 (``serve``), sites files, and
+crawls run as subprocesses (``run_crawl``; ``crawl_command`` for tests that run their own).
 
 A crawl runs in its own process (``python -m newsclean.crawl_cmd`` or ``scrapy crawl``): the
-Twisted reactor cannot be restarted inside the test process.
+Twisted reactor cannot be restarted inside the test process. The servers are ``tests.servers``.
 """
 from __future__ import annotations
 
@@ -16,40 +17,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.servers import REPO, DemoServer, Servers
+
 DEMO_SITE = REPO / "crawler" / "demo" / "site"
 #: Test crawls talk to our own local server: no politeness waits unless a test asks for them.
 FAST = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0", "NEWSCLEAN_CLEAN_WORKERS": "1",
         "NEWSCLEAN_PROGRESS_INTERVAL": "0", "LOG_LEVEL": "INFO"}
-
-
-class DemoServer:
-    """crawler/demo/server.py serving ``root``; its request log is the ground truth of what was fetched."""
-
-    def __init__(self, root: Path, log: Path, faults: list[dict] | None = None, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
-        self.root, self.log = root, log
-        command = [sys.executable, "-m", "crawler.demo.server", str(root), "--log", str(log), "--host", host,
-                   "--port", str(port)]
-        if faults:
-            faults_file = log.with_suffix(".faults.json")
-            faults_file.write_text(json.dumps(faults), encoding="utf-8")
-            command += ["--faults", str(faults_file)]
-        self.process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
-        self.port = int(self.process.stdout.readline())
-        self.base = f"http://{host}:{self.port}"
-
-    def requests(self) -> list[dict]:
-        if not self.log.exists():
-            return []
-        return [json.loads(line) for line in self.log.read_text(encoding="utf-8").splitlines() if line]
-
-    def paths(self) -> list[str]:
-        return [r["path"] for r in self.requests()]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
 
 
 @pytest.fixture
@@ -63,16 +36,9 @@ def site_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def serve(tmp_path: Path, site_dir: Path) -> Iterator:
     """``serve(faults=None)`` -> a running DemoServer on the test's site copy."""
-    servers: list[DemoServer] = []
-
-    def start(faults: list[dict] | None = None) -> DemoServer:
-        server = DemoServer(site_dir, tmp_path / f"requests-{len(servers)}.log", faults)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+    servers = Servers()
+    yield lambda faults=None: servers.add(DemoServer(site_dir, tmp_path / f"requests-{len(servers)}.log", faults))
+    servers.stop_all()
 
 
 @dataclass
@@ -93,18 +59,30 @@ class CrawlRun:
 
 
 def write_sites_file(path: Path, base: str, **site: object) -> Path:
-    """A sites.toml with one site ``demo`` on the test server; keys as in seeds/sites.toml."""
+    """A sites.toml with one site ``demo`` on the test server; keys as in seeds/sites.toml, and
+    ``{BASE}`` in a listed URL becomes ``base``."""
     config = {"allowed_domains": ["127.0.0.1"], "start_urls": [], "sitemaps": [], "feeds": [],
               "sitemaps_from_robots": False, "follow_links": False, **site}
     lines = ["[site.demo]"]
     for key, value in config.items():
-        if isinstance(value, bool):
-            lines.append(f"{key} = {str(value).lower()}")
-        else:
-            items = ", ".join(json.dumps(v.replace("{BASE}", base)) for v in value)
-            lines.append(f"{key} = [{items}]")
+        if isinstance(value, (list, tuple)):
+            value = [v.replace("{BASE}", base) for v in value]
+        lines.append(f"{key} = {json.dumps(value)}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def crawl_command(targets: list[str], out: Path, settings: dict[str, str], *, use_scrapy: bool = False) -> list[str]:
+    """``newsclean crawl TARGETS -o OUT --log-file OUT.log`` (or ``scrapy crawl news``) with ``-s`` settings."""
+    if use_scrapy:
+        command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "site=" + ",".join(targets),
+                   "-a", f"out={out}"]
+    else:
+        command = [sys.executable, "-m", "newsclean.crawl_cmd", *targets, "-o", str(out),
+                   "--log-file", f"{out}.log"]
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]
+    return command
 
 
 def run_crawl(targets: list[str], out: Path, settings: dict[str, str] | None = None, *,
@@ -112,14 +90,7 @@ def run_crawl(targets: list[str], out: Path, settings: dict[str, str] | None = N
     """``newsclean crawl`` (or ``scrapy crawl news``) in a subprocess, FAST settings + ``settings``."""
     merged = {**FAST, **(settings or {})}
     merged.setdefault("NEWSCLEAN_STATE", f"{out}.state.sqlite")  # the crawl ledger: one per test output
-    if use_scrapy:
-        command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "site=" + ",".join(targets),
-                   "-a", f"out={out}"]
-    else:
-        command = [sys.executable, "-m", "newsclean.crawl_cmd", *targets, "-o", str(out),
-                   "--log-file", f"{out}.log"]
-    for name, value in merged.items():
-        command += ["-s", f"{name}={value}"]
     Path(f"{out}.log").unlink(missing_ok=True)  # this run's log only (a log file is appended to)
-    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(crawl_command(targets, out, merged, use_scrapy=use_scrapy), cwd=REPO, capture_output=True,
+                          text=True, timeout=timeout)
     return CrawlRun(done.returncode, done.stdout, done.stderr, out)

@@ -1,4 +1,5 @@
-"""A generated news site of real pages, for crawl tests: ``build_news_site(root, trap_base)``.
+"""A generated news site of real pages, for crawl tests: ``build_news_site(root, trap_base)``, and
+what a crawl of it must give (``check_rows``, ``check_requests``).
 
 The pages are real (``tests/fixtures/sites``: wcxb-dev, trafilatura-eval and Vietnamese devset
 pages in ten languages; listing and collection pages of wcxb-dev as the site's fronts); only
@@ -31,6 +32,13 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from cleaning.metrics import shingle_f1
+
+if TYPE_CHECKING:
+    from tests.servers import DemoServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SITE_PAGES = FIXTURES / "sites"
@@ -284,3 +292,36 @@ def build_news_site(root: Path, trap_base: str, hostile: bool = False) -> NewsSi
     _write(root, "/feeds/politics.rss", _rss(routed["category_feed"]))
     listings = list(LISTINGS) + dates + (list(HOSTILE) if hostile else [])
     return NewsSite(root, articles, listings, disallowed, duplicate)
+
+
+# --- what a crawl of the site must give ---------------------------------------------------------
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def check_rows(site: NewsSite, rows: list[dict], base: str) -> None:
+    """Every article once, with its text; nothing else."""
+    articles = site.by_path()
+    written: dict[str, int] = {}
+    for row in rows:
+        path = path_of(row["url"])
+        assert path in articles, f"not an article page written: {row['url']}"
+        assert row["url"].startswith(base)
+        written[path] = written.get(path, 0) + 1
+        article = articles[path]
+        if article.gold is not None:
+            assert shingle_f1(row["text"], article.gold) >= 0.9, (path, article.id)
+        for snippet in article.snippets:
+            assert snippet in row["text"], (path, article.id, snippet)
+    assert {p for p, n in written.items() if n == 1} == set(articles), (
+        f"missing: {sorted(set(articles) - set(written))}, twice: {sorted(p for p, n in written.items() if n > 1)}")
+
+
+def check_requests(site: NewsSite, server: DemoServer, trap: DemoServer) -> None:
+    """Nothing private, offsite or refused was asked of the site's server, nothing at all of the trap."""
+    requests = server.requests()
+    assert not [r for r in requests if r["path"].startswith(("/private/", "/search"))]
+    assert not [r for r in requests if not r.get("host", "").startswith("127.0.0.1")]  # localhost: offsite
+    assert trap.requests() == []  # a private address, offsite: never asked

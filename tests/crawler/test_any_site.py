@@ -10,17 +10,16 @@ from __future__ import annotations
 import random
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from cleaning.metrics import shingle_f1
 from crawler.state.sqlite_ledger import SQLiteLedger
-from tests.crawler.conftest import FAST, REPO, DemoServer, run_crawl
-from tests.crawler.newsite import NewsSite, build_news_site
+from tests.crawler.conftest import FAST, crawl_command, run_crawl
+from tests.crawler.newsite import NewsSite, build_news_site, check_requests, check_rows
+from tests.servers import REPO, DemoServer, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -31,36 +30,6 @@ def news_site(tmp_path_factory):
     site = build_news_site(tmp / "site", trap.base)
     yield site, tmp, trap
     trap.stop()
-
-
-def path_of(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def check_rows(site: NewsSite, rows: list[dict], base: str) -> None:
-    """Every article once, with its text; nothing else."""
-    articles = site.by_path()
-    written: dict[str, int] = {}
-    for row in rows:
-        path = path_of(row["url"])
-        assert path in articles, f"not an article page written: {row['url']}"
-        assert row["url"].startswith(base)
-        written[path] = written.get(path, 0) + 1
-        article = articles[path]
-        if article.gold is not None:
-            assert shingle_f1(row["text"], article.gold) >= 0.9, (path, article.id)
-        for snippet in article.snippets:
-            assert snippet in row["text"], (path, article.id, snippet)
-    assert {p for p, n in written.items() if n == 1} == set(articles), (
-        f"missing: {sorted(set(articles) - set(written))}, twice: {sorted(p for p, n in written.items() if n > 1)}")
-
-
-def check_requests(site: NewsSite, server: DemoServer, trap: DemoServer) -> None:
-    requests = server.requests()
-    assert not [r for r in requests if r["path"].startswith(("/private/", "/search"))]
-    assert not [r for r in requests if not r.get("host", "").startswith("127.0.0.1")]  # localhost: offsite
-    assert trap.requests() == []  # a private address, offsite: never asked
 
 
 def crawl_home(site: NewsSite, log: Path, out: Path, **server_options) -> tuple:
@@ -125,18 +94,14 @@ def test_sigkill_during_the_crawl_then_resume(news_site):
     server = DemoServer(site.root, tmp / "kill-requests.log", faults=[{"path": ".", "delay": 0.03}])
     out, state = tmp / "kill-out", tmp / "kill-state.sqlite"
     settings = {**FAST, "NEWSCLEAN_STATE": str(state), "NEWSCLEAN_MAX_ROWS_PER_FILE": "4"}
-    command = [sys.executable, "-m", "newsclean.crawl_cmd", server.base + "/", "-o", str(out)]
-    for name, value in settings.items():
-        command += ["-s", f"{name}={value}"]
+    command = crawl_command([server.base + "/"], out, settings)
     rng = random.Random(12)
     try:
         for _ in range(2):
             started = len(server.requests())
             process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            deadline = time.monotonic() + 30
-            while len(server.requests()) < started + 20 and process.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.02)
-            time.sleep(rng.uniform(0.2, 1.5))
+            wait_until(lambda: len(server.requests()) >= started + 20 or process.poll() is not None)
+            time.sleep(rng.uniform(0.2, 1.5))  # then killed somewhere in the crawl
             process.kill()
             process.wait(30)
         run = run_crawl([server.base + "/"], out, {"NEWSCLEAN_STATE": str(state)}, timeout=240)

@@ -60,16 +60,14 @@ def test_no_text_is_not_an_article_and_less_text_scores_lower(cleaned):
     assert judge(dataclasses.replace(doc, n_chars=50), "link").score < judge(doc, "link").score
 
 
-@pytest.mark.parametrize("url, shape", [
-    ("https://x.com/2025/05/03/some-long-slug/", "N4/N/N/slug/"),
-    ("https://x.com/news/world/some-long-slug", "word/word/slug"),
-    ("https://x.com/politics/a-long-slug-20250503.html", "word/slug.html"),
-    ("https://x.com/story.php?id=1234", "word.php?id"),
-    ("https://x.com/a/123.html", "word/N.html"),
-    ("https://x.com/news/world/", "word/word/"),
-])
-def test_url_shapes(url, shape):
-    assert url_shape(url) == shape
+def test_url_shapes():
+    shapes = {"https://x.com/2025/05/03/some-long-slug/": "N4/N/N/slug/",
+              "https://x.com/news/world/some-long-slug": "word/word/slug",
+              "https://x.com/politics/a-long-slug-20250503.html": "word/slug.html",
+              "https://x.com/story.php?id=1234": "word.php?id",
+              "https://x.com/a/123.html": "word/N.html",
+              "https://x.com/news/world/": "word/word/"}
+    assert {url: url_shape(url) for url in shapes} == shapes
 
 
 def test_shapes_learned_from_judged_pages():

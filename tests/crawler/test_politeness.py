@@ -4,7 +4,6 @@ from __future__ import annotations
 from crawler.demo.articles import ARTICLES
 from crawler.demo.build_site import article_path
 from crawler.state.sqlite_ledger import SQLiteLedger
-from crawler.downloadermiddlewares.retry import retry_after_seconds
 from tests.crawler.conftest import run_crawl, write_sites_file
 
 
@@ -48,16 +47,6 @@ def test_retry_after_is_honoured(tmp_path, serve):
     after = [r for r in server.requests() if hits[0]["t"] < r["t"] < hits[0]["t"] + 1.9]
     assert len(after) <= 2, after  # at most what was already on the wire (2 per domain)
     assert server.base + target in {row["url"] for row in run.rows()}
-
-
-def test_retry_after_header_forms():
-    assert retry_after_seconds(b"120") == 120.0
-    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # a date in the past
-    from datetime import datetime, timezone
-
-    now = datetime(2015, 10, 21, 7, 27, 30, tzinfo=timezone.utc)
-    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=now) == 30.0
-    assert retry_after_seconds(b"soon") is None and retry_after_seconds(None) is None
 
 
 def max_overlap(requests: list[dict]) -> int:

@@ -6,13 +6,12 @@ import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from crawler.targets import AllowList, TargetPolicy, non_public
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.crawler.conftest import run_crawl
+from tests.servers import REPO
 
 # Resolve names with the crawl's resolver on a real asyncio reactor (a subprocess: one reactor
 # per process), as Scrapy builds it from the project settings plus the given ones.
@@ -74,8 +73,6 @@ def test_policy_allows_names_ips_and_networks_it_was_given():
 def test_a_crawl_never_connects_to_a_private_answer_even_without_the_middleware(tmp_path, serve):
     """With SafeTargetMiddleware off (nothing checked before sending), the connection's resolver
     still refuses "localhost" (127.0.0.1): no request reaches the server, the failure is counted."""
-    from tests.crawler.conftest import run_crawl
-
     server = serve()
     url = server.base.replace("127.0.0.1", "localhost") + "/"
     run = run_crawl([url], tmp_path / "out", {

@@ -1,0 +1,1 @@
+"""Fault tests: hostile servers, content, sitemaps and files, crawled or cleaned end to end."""

@@ -1,11 +1,10 @@
-"""Fault-test fixtures: fault servers on 127.0.0.x (subprocesses that log every request) and crawls
-run as subprocesses, with their Scrapy stats and peak memory (RSS of the whole process tree)."""
+"""Fault-test fixtures: fault servers on 127.0.0.x (``fault_server``; the server is
+``tests.servers.FaultServer``) and crawls run as subprocesses (``crawl``), with their Scrapy
+stats and peak memory (RSS of the whole process tree)."""
 from __future__ import annotations
 
-import json
 import re
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,9 +14,9 @@ import psutil
 import pyarrow.parquet as pq
 import pytest
 
-from tests.crawler.conftest import FAST, REPO
+from tests.crawler.conftest import FAST, crawl_command, write_sites_file
+from tests.servers import REPO, FaultServer, Servers
 
-SERVER = Path(__file__).with_name("fault_server.py")
 #: Short timeouts and few retries keep the suite fast; the loopback test hosts are allowed explicitly.
 FAULT_SETTINGS = {**FAST, "DOWNLOAD_TIMEOUT": "2", "RETRY_TIMES": "1", "NEWSCLEAN_BACKOFF_BASE": "0.2",
                   "NEWSCLEAN_ALLOW_PRIVATE_HOSTS": "127.0.0.1", "LOG_LEVEL": "INFO",
@@ -25,45 +24,13 @@ FAULT_SETTINGS = {**FAST, "DOWNLOAD_TIMEOUT": "2", "RETRY_TIMES": "1", "NEWSCLEA
 _STAT = re.compile(r"'([^'\n]+)': (\d+),?\n")
 
 
-class FaultServer:
-    def __init__(self, log: Path, config: dict | None = None, host: str = "127.0.0.1") -> None:
-        self.log = log
-        command = [sys.executable, str(SERVER), "--host", host, "--log", str(log)]
-        if config:
-            cfg = log.with_suffix(".config.json")
-            cfg.write_text(json.dumps(config), encoding="utf-8")
-            command += ["--config", str(cfg)]
-        self.process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
-        self.port = int(self.process.stdout.readline())
-        self.host = host
-        self.base = f"http://{host}:{self.port}"
-
-    def requests(self) -> list[dict]:
-        if not self.log.exists():
-            return []
-        return [json.loads(line) for line in self.log.read_text(encoding="utf-8").splitlines() if line]
-
-    def hits(self, prefix: str) -> list[dict]:
-        return [r for r in self.requests() if r["path"].startswith(prefix)]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
-
-
 @pytest.fixture
 def fault_server(tmp_path: Path) -> Iterator:
     """``fault_server(config=None, host="127.0.0.1")`` -> a running FaultServer."""
-    servers: list[FaultServer] = []
-
-    def start(config: dict | None = None, host: str = "127.0.0.1") -> FaultServer:
-        server = FaultServer(tmp_path / f"faults-{len(servers)}.log", config, host)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+    servers = Servers()
+    yield lambda config=None, host="127.0.0.1": servers.add(
+        FaultServer(tmp_path / f"faults-{len(servers)}.log", config, host))
+    servers.stop_all()
 
 
 @dataclass
@@ -73,9 +40,9 @@ class Crawl:
     stderr: str
     out: Path
     peak_rss: int = 0
-    elapsed: float = 0.0
     stats: dict[str, int] = field(default_factory=dict)
     rss_samples: list[int] = field(default_factory=list)
+    log: str = ""
 
     def rows(self) -> list[dict]:
         return pq.read_table(self.out).to_pylist()
@@ -101,46 +68,49 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def sites_file(path: Path, feeds: list[str], allowed: list[str] = ("127.0.0.1",), **extra) -> Path:
-    config = {"allowed_domains": list(allowed), "feeds": feeds, "start_urls": [], "sitemaps": [],
-              "sitemaps_from_robots": False, "follow_links": False, **extra}
-    lines = ["[site.demo]"] + [f"{key} = {json.dumps(value)}" for key, value in config.items()]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+@dataclass
+class Measured:
+    """A finished subprocess: exit code, output, and the RSS of its whole process tree, sampled."""
+    returncode: int
+    stdout: str
+    stderr: str
+    peak_rss: int
+    rss_samples: list[int]
+
+
+def run_measured(command: list[str], tmp_path: Path, name: str, timeout: float) -> Measured:
+    """Runs ``command`` (from the repository) sampling its tree's RSS every 50 ms. ``timeout`` is a
+    hang guard: a process still running then is killed and the test fails."""
+    stdout_f, stderr_f = tmp_path / f"{name}.stdout", tmp_path / f"{name}.stderr"
+    with open(stdout_f, "w") as so, open(stderr_f, "w") as se:
+        child = subprocess.Popen(command, cwd=REPO, stdout=so, stderr=se)
+        ps = psutil.Process(child.pid)
+        samples: list[int] = []
+        deadline = time.monotonic() + timeout
+        while child.poll() is None:
+            samples.append(tree_rss(ps))
+            if time.monotonic() > deadline:
+                child.kill()
+                child.wait()
+                raise AssertionError(f"{name}: still running after {timeout} s, killed")
+            time.sleep(0.05)
+    return Measured(child.returncode, stdout_f.read_text(), stderr_f.read_text(), max(samples, default=0), samples)
 
 
 def crawl(tmp_path: Path, feeds: list[str], settings: dict[str, str] | None = None, *,
           timeout: float = 120, allowed: list[str] = ("127.0.0.1",), name: str = "out", sample_rss: bool = False,
           **site) -> Crawl:
-    """``newsclean crawl demo`` over the feeds, in a subprocess; its stats and peak tree RSS."""
-    sites = sites_file(tmp_path / f"sites-{name}.toml", feeds, allowed, **site)
+    """``newsclean crawl demo`` over the feeds, in a subprocess (``run_measured``, ``timeout`` its
+    hang guard); its stats, log and peak tree RSS."""
+    sites = write_sites_file(tmp_path / f"sites-{name}.toml", "", allowed_domains=list(allowed), feeds=feeds, **site)
     out = tmp_path / name
     merged = {**FAULT_SETTINGS, "NEWSCLEAN_SITES_FILE": str(sites), **(settings or {})}
-    log_file = tmp_path / f"{name}.log"
-    command = [sys.executable, "-m", "newsclean.crawl_cmd", "demo", "-o", str(out), "--log-file", str(log_file)]
-    for key, value in merged.items():
-        command += ["-s", f"{key}={value}"]
-    started = time.monotonic()
-    stdout_f = tmp_path / f"{name}.stdout"
-    stderr_f = tmp_path / f"{name}.stderr"
-    with open(stdout_f, "w") as so, open(stderr_f, "w") as se:
-        child = subprocess.Popen(command, cwd=REPO, stdout=so, stderr=se)
-        ps = psutil.Process(child.pid)
-        peak, samples = 0, []
-        while child.poll() is None:
-            rss = tree_rss(ps)
-            peak = max(peak, rss)
-            samples.append(rss)
-            if time.monotonic() - started > timeout:
-                child.kill()
-                child.wait()
-                raise AssertionError(f"crawl did not finish in {timeout} s")
-            time.sleep(0.05)
-    stdout, stderr = stdout_f.read_text(), stderr_f.read_text()
-    dump = log_file.read_text(encoding="utf-8").split("Dumping Scrapy stats:", 1)[-1] if log_file.exists() else ""
-    stats = {k: int(v) for k, v in _STAT.findall(dump)}
-    return Crawl(child.returncode, stdout, stderr, out, peak, time.monotonic() - started, stats,
-                 samples if sample_rss else [])
+    run = run_measured(crawl_command(["demo"], out, merged), tmp_path, name, timeout)
+    log_file = Path(f"{out}.log")
+    log = log_file.read_text(encoding="utf-8") if log_file.exists() else ""
+    stats = {k: int(v) for k, v in _STAT.findall(log.split("Dumping Scrapy stats:", 1)[-1])}
+    return Crawl(run.returncode, run.stdout, run.stderr, out, run.peak_rss, stats,
+                 run.rss_samples if sample_rss else [], log)
 
 
 def assert_ok(run: Crawl) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
+import tracemalloc
 import unicodedata
 
 import pytest
@@ -17,9 +17,9 @@ from cleaning.document import Document, Dropped
 from cleaning.html import process_html
 from cleaning.language import detect_language
 from cleaning.normalize import _CONTROL
-from tests.cleaning.test_charset import to_1258
-from tests.crawler.conftest import REPO
+from tests.conftest import TCVN3, VNI, to_cp1258
 from tests.faults.conftest import assert_ok, crawl
+from tests.servers import REPO
 
 BODY = ("Hà Nội mở rộng mạng lưới xe buýt điện ra các huyện ngoại thành từ tháng bảy năm nay, "
         "theo kế hoạch của Sở Giao thông vận tải thành phố. ")
@@ -27,7 +27,7 @@ BODY = ("Hà Nội mở rộng mạng lưới xe buýt điện ra các huyện n
 
 def cp1258(text: str) -> bytes:
     """windows-1258 carries Vietnamese tone marks as combining characters (decomposed text)."""
-    return to_1258(text)
+    return to_cp1258(text)
 
 
 def page(paragraphs: list[str], head: str = '<meta charset="utf-8">', title: str = "Việt Nam phát triển") -> str:
@@ -49,12 +49,11 @@ def test_empty_and_degenerate_pages(data, reason):
     assert isinstance(result, Dropped) and result.reason == reason
 
 
+@pytest.mark.timeout(120)  # a hang guard
 @pytest.mark.parametrize("depth,outcome", [(300, "deep_nesting"), (100_000, "too_deep"), (1_000_000, "too_large")])
-def test_deep_nesting_is_flattened_or_dropped_in_bounded_time(depth, outcome):
+def test_deep_nesting_is_flattened_or_dropped(depth, outcome):
     html = "<html><body>" + "<div>" * depth + "<p>" + BODY * 3 + "</p>" + "</div>" * depth + "</body></html>"
-    started = time.monotonic()
     result = process_html(html.encode())
-    assert time.monotonic() - started < 20
     if outcome != "deep_nesting":  # 1M levels are 11 MB of markup: over the size cap first
         assert isinstance(result, Dropped) and result.reason == outcome
     else:
@@ -63,9 +62,14 @@ def test_deep_nesting_is_flattened_or_dropped_in_bounded_time(depth, outcome):
 
 def test_fifty_megabyte_page_is_refused_before_parsing():
     big = page([BODY]).encode() + b"<p>" + b"a" * (50 * 1024 * 1024) + b"</p>"
-    started = time.monotonic()
-    result = process_html(big)
-    assert result.reason == "too_large" and time.monotonic() - started < 1
+    tracemalloc.start()
+    try:
+        result = process_html(big)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.reason == "too_large" and result.detail.startswith(f"{len(big)} > ")
+    assert peak < 1024 * 1024, peak  # judged on the raw bytes: nothing decoded (50 MB of text) or parsed
 
 
 def test_nuls_and_control_characters_never_reach_the_text():
@@ -92,12 +96,6 @@ def test_charsets_decode_to_nfc_vietnamese(label, data):
     assert isinstance(doc, Document), doc
     assert "Việt Nam là một quốc gia" in doc.text, doc.text[:200]
     assert unicodedata.is_normalized("NFC", doc.text)
-
-
-VNI = ("Vieät Nam laø moät quoác gia naèm ôû Ñoâng Nam AÙ, coù daân soá hôn moät traêm trieäu ngöôøi vaø ñang "
-       "phaùt trieån nhanh choùng trong nhöõng naêm gaàn ñaây.")
-TCVN3 = ("ViÖt Nam lµ mét quèc gia n»m ë §«ng Nam ¸, cã d©n sè h¬n mét tr¨m triÖu ng\xadêi vµ ®ang ph¸t triÓn "
-         "nhanh chãng trong nh÷ng n¨m gÇn ®©y.")
 
 
 @pytest.mark.parametrize("text,name", [(VNI, "vni"), (TCVN3, "tcvn3")])

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.faults.conftest import FaultServer, assert_ok, crawl
+from tests.faults.conftest import assert_ok, crawl
+from tests.servers import FaultServer
 
 MB = 1024 * 1024
 BOMB_MB = 1024           # each bomb inflates to 1 GiB

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.faults.conftest import FaultServer, assert_ok, crawl
+from tests.faults.conftest import assert_ok, crawl
+from tests.servers import FaultServer
 
 HOSTS = [f"127.0.0.{i}" for i in range(1, 11)]
 PER_HOST = 100

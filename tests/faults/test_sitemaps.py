@@ -1,14 +1,15 @@
 """Hostile sitemaps (case 23): entity bombs, XXE, deep nesting, an 11 MB loc, a million URLs.
-Parsed directly (crawler.discovery) in bounded time and memory, and one crawl end to end."""
+Parsed directly (crawler.discovery) in bounded memory (hangs guarded by timeouts), and one crawl end to end."""
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
+
+import pytest
 
 from crawler.discovery import MAX_SITEMAP_ENTRIES, parse_sitemap
-from tests.crawler.conftest import REPO
 from tests.faults.conftest import assert_ok, crawl
+from tests.servers import REPO
 
 NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
 
@@ -18,16 +19,14 @@ def urlset(locs: list[str], head: str = "") -> bytes:
     return f'<?xml version="1.0"?>{head}<urlset {NS}>{items}</urlset>'.encode()
 
 
+@pytest.mark.timeout(60)  # a hang guard: expanded, &lol9; is 10^9 "lol"s
 def test_billion_laughs_is_not_expanded():
     entities = '<!ENTITY lol "lol">' + "".join(
         f'<!ENTITY lol{i} "{"&lol%s;" % (i - 1 if i > 1 else "") * 10}">' for i in range(1, 10))
     body = urlset(["http://a.vn/x-12345.html", "&lol9;"], f"<!DOCTYPE urlset [{entities}]>")
-    started = time.monotonic()
     kind, entries = parse_sitemap(body)
-    assert time.monotonic() - started < 1
     assert kind == "urlset"
-    assert all("lollol" not in loc for loc, _ in entries)
-    assert ("http://a.vn/x-12345.html", None) in entries
+    assert entries == [("http://a.vn/x-12345.html", None)]  # the entity is neither expanded nor kept
 
 
 def test_xxe_does_not_read_local_files(tmp_path):
@@ -38,14 +37,13 @@ def test_xxe_does_not_read_local_files(tmp_path):
     assert not any("TOP-SECRET" in loc for loc, _ in entries)
 
 
+@pytest.mark.timeout(60)  # a hang guard
 def test_deep_nesting_and_huge_loc_are_bounded():
     deep = b'<?xml version="1.0"?><urlset>' + b"<url>" * 100_000 + b"<loc>http://a.vn/x-1.html</loc>" + b"</url>" * 100_000 + b"</urlset>"
-    started = time.monotonic()
-    parse_sitemap(deep)  # no crash, no recursion error
+    assert parse_sitemap(deep) == ("urlset", [])  # no crash, no recursion error: libxml2 stops at its depth limit
     huge = urlset(["http://a.vn/" + "a" * (11 * 1024 * 1024) + "-12345.html", "http://a.vn/ok-12345.html"])
     kind, entries = parse_sitemap(huge)
-    assert all(len(loc) < 4096 for loc, _ in entries)
-    assert time.monotonic() - started < 10
+    assert kind == "urlset" and all(len(loc) < 4096 for loc, _ in entries)  # an 11 MB text node is not read
 
 
 def test_a_million_urls_are_capped_in_bounded_memory():

@@ -1,0 +1,1 @@
+"""Unit tests of the downloader middlewares, one module each (crawler/downloadermiddlewares/)."""
