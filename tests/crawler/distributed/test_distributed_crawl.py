@@ -145,8 +145,7 @@ def test_a_transient_failure_is_fetched_again_by_the_next_distributed_run(tmp_pa
 def test_two_workers_on_a_site_nobody_configured(tmp_path, redis_url):
     """The generated site of real pages (tests/crawler/newsite.py) from its home page URL, by two
     workers: every article written once across both folders, no listing, nothing refused asked."""
-    from tests.crawler.newsite import build_news_site
-    from tests.crawler.test_any_site import check_requests, check_rows
+    from tests.crawler.newsite import build_news_site, check_requests, check_rows
 
     trap = DemoServer(tmp_path, tmp_path / "trap-requests.log", host="127.0.0.2")
     site = build_news_site(tmp_path / "site", trap.base)
