@@ -11,8 +11,7 @@ from click.testing import CliRunner
 
 from cleaning.metrics import shingle_f1
 from newsclean.cli import main
-from tests.conftest import ROOT, SEEDS, SEEDS_GOLD, render, to_cp1258
-from tests.faults.test_bad_content import VNI
+from tests.conftest import ROOT, SEEDS, SEEDS_GOLD, VNI, render, to_cp1258
 
 NEWSCLEAN = [sys.executable, "-m", "newsclean"]
 
