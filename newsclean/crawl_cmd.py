@@ -7,15 +7,12 @@ as ``python -m newsclean.crawl_cmd``. ``crawl_demo(out)`` serves the bundled dem
 """
 from __future__ import annotations
 
-import logging
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import click
-
-log = logging.getLogger(__name__)
 
 DEMO_SITE = Path(__file__).resolve().parent.parent / "crawler" / "demo" / "site"
 #: The demo server is ours and local: no need to wait between requests.

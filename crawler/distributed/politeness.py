@@ -19,15 +19,12 @@ keeps running. Enabled by ``crawler.distributed.settings.redis_settings``.
 from __future__ import annotations
 
 import asyncio
-import logging
 import uuid
 from urllib.parse import urlsplit
 
 import redis
 from scrapy import Request
 from scrapy.exceptions import NotConfigured
-
-log = logging.getLogger(__name__)
 
 META_KEY = "_newsclean_redis_slot"
 
