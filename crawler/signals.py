@@ -1,6 +1,7 @@
-"""Signals the crawler sends about each URL: where a crawl ledger (``crawler.state``) hooks in.
+"""The crawler's own signals: about each URL, and the output writer's opening.
 
-Connect with ``crawler.signals.connect(handler, signal=url_discovered)``; handlers get the
+The ledger itself is called directly (``crawler.extensions.ledger_of``); these are for whoever
+else listens (a distributed worker, monitoring). Connect with ``crawler.signals.connect(handler, signal=url_discovered)``; handlers get the
 keyword arguments listed. Nothing in the crawler depends on anyone listening.
 
 - ``url_discovered(url, site, route, lastmod)``: a page URL is scheduled for the first time
@@ -10,8 +11,9 @@ keyword arguments listed. Nothing in the crawler depends on anyone listening.
   it is written when the file holding ``doc_id`` is committed.
 - ``url_failed(url, site, reason)``: a page ends without a row: a fetch error, or a page the
   cleaning stages dropped (``reason`` tells which).
-- ``writer_opened(writer)``: the ``cleaning.dataset.DatasetWriter`` is open; a ledger sets its
-  ``before_commit`` / ``on_commit`` hooks here (see ``crawler.state.ledger.LedgerCommitHook``).
+- ``writer_opened(writer)``: the pipeline's ``cleaning.dataset.DatasetWriter`` is open (its
+  ledger hooks, ``crawler.state.ledger.LedgerCommitHook``, already set); a distributed worker
+  keeps it to commit its rows when idle (``crawler.distributed.extension``).
 """
 url_discovered = object()
 url_fetched = object()
