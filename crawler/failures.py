@@ -25,6 +25,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TimeoutError as TxTimeoutError
 from twisted.python.failure import Failure
 
+from crawler.stats import count
 from crawler.targets import refused_name
 
 if TYPE_CHECKING:
@@ -44,8 +45,8 @@ class Refused(IgnoreRequest):
 def count_refused(crawler: Crawler, request: Request, reason: str) -> None:
     """One refusal, counted under its site (``newsclean/SITE/refused/REASON``) and in total."""
     site = request.meta.get("site", "?")
-    crawler.stats.inc_value(f"newsclean/{site}/refused/{reason}")
-    crawler.stats.inc_value(f"newsclean/refused_{reason}")
+    count(crawler, site, f"refused/{reason}")
+    count(crawler, None, f"refused_{reason}")
     log.info("refused %s: %s", request.url, reason)
 
 

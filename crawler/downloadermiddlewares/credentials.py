@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Request
 
+from crawler.stats import count
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -42,4 +44,4 @@ class CredentialScopeMiddleware:
         for name in stripped:
             del request.headers[name]
         if stripped:
-            self.crawler.stats.inc_value("newsclean/credentials_stripped")
+            count(self.crawler, None, "credentials_stripped")

@@ -13,6 +13,8 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response
 from scrapy.utils.asyncio import call_later
 
+from crawler.stats import count
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.robotstxt import RobotParser
@@ -104,7 +106,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         slot = self.downloader.slots.get(key)
         if slot is None or seconds <= 0:
             return
-        self.crawler.stats.inc_value("newsclean/backoff_pauses")
+        count(self.crawler, None, "backoff_pauses")
         restore = (slot.delay, slot.jitter)
         slot.delay, slot.jitter, slot.lastseen = max(slot.delay, seconds), 0, monotonic()
         paused = slot.delay

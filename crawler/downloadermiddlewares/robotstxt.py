@@ -12,6 +12,7 @@ from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
 from crawler.failures import Refused
+from crawler.stats import count
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -57,7 +58,7 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         if response.status >= 500:
             log.warning("robots.txt of %s answered %d: nothing on this host is fetched (RFC 9309)",
                         netloc, response.status)
-            self._stats.inc_value("newsclean/robots_unavailable")
+            count(self.crawler, None, "robots_unavailable")
             self._unavailable.add(netloc)
             response = response.replace(body=DISALLOW_ALL)
         elif response.status >= 400:
@@ -70,7 +71,7 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             return
         log.warning("robots.txt of %s unreachable (%s): nothing on this host is fetched (RFC 9309)", netloc, exc)
         self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
-        self._stats.inc_value("newsclean/robots_unavailable")
+        count(self.crawler, None, "robots_unavailable")
         self._unavailable.add(netloc)
         waiting = self._parsers[netloc]
         parser = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)

@@ -39,6 +39,7 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from crawler import signals as nc_signals
+from crawler import stats as nc_stats
 from crawler.discovery import (
     announced_feeds,
     document_kind,
@@ -394,4 +395,4 @@ class NewsSpider(Spider):
         self.logger.warning("could not read %s: %s", request.url, reason)
 
     def count(self, site: Site, key: str) -> None:
-        self.crawler.stats.inc_value(f"newsclean/{site.name}/{key}")
+        nc_stats.count(self.crawler, site.name, key)
