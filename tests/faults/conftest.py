@@ -14,6 +14,7 @@ import psutil
 import pyarrow.parquet as pq
 import pytest
 
+from crawler.stats import site_key
 from tests.crawler.conftest import FAST, crawl_command, write_sites_file
 from tests.servers import REPO, FaultServer, Servers
 
@@ -51,7 +52,7 @@ class Crawl:
         return self.stats.get(key, 0)
 
     def site(self, key: str, site: str = "demo") -> int:
-        return self.stat(f"newsclean/{site}/{key}")
+        return self.stat(site_key(site, key))
 
     def failed(self, *reasons: str) -> int:
         """Articles failed under any of these reasons (names differ across Scrapy versions)."""
