@@ -33,6 +33,8 @@ def _uncounted(key: str) -> None:
 
 @dataclass
 class SiteFrontier:
+    """One site's state in a run and the decisions made on it; ``count`` counts a site stats key."""
+
     site: Site
     follow_depth: int = 2
     max_pages: int = 10_000
