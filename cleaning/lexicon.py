@@ -13,6 +13,9 @@ MAX_CLUTTER_CHARS = 200   # longer lines are checked only at their ends (caption
 PREFIX_CHARS = 100
 CREDIT_CHARS = 70         # a photo credit is at most this long, at the end of its line
 MAX_PHRASE_WORDS = 12     # lexicon phrases and bylines are shorter than this
+MIN_PREFIX_WORDS = 2      # a related heading this long may open a longer heading line ...
+MAX_PREFIX_TAIL = 5       # ... followed by at most this many words
+_PROSE_END = tuple(".!?;…。！？；")
 
 # Symbols that decorate headings and list items: "» Tin liên quan:", "| Xem thêm", "• Đọc thêm".
 _EDGE_SYMBOLS = " \t:;,.!?…|•·»«>*+=#~_-–—()[]{}<>\"'“”‘’/\\"
@@ -97,6 +100,9 @@ class TextLexicon:
         phrase = key.strip(_EDGE_SYMBOLS) if short else ""
         if phrase in self.related_headings:
             return "related_heading", phrase
+        heading = self._related_heading_prefix(phrase) if short and not key.endswith(_PROSE_END) else None
+        if heading:
+            return "related_heading", heading
         if phrase in self.footer_phrases:
             return "footer", phrase
         if short:
@@ -119,6 +125,18 @@ class TextLexicon:
             name = self.byline_name(line, key)
             if name is not None:
                 return "byline", name
+        return None
+
+    def _related_heading_prefix(self, phrase: str) -> str | None:
+        """A related heading of two words or more that opens a short line not ended like a
+        sentence ("Die meistgelesenen Artikel bei SWR.de", "Neueste Artikel für Heizöl")."""
+        words = phrase.split(" ")
+        if len(words) < MIN_PREFIX_WORDS + 1:
+            return None
+        for n in range(max(MIN_PREFIX_WORDS, len(words) - MAX_PREFIX_TAIL), len(words)):
+            prefix = " ".join(words[:n]).rstrip(_EDGE_SYMBOLS)
+            if prefix in self.related_headings:
+                return prefix
         return None
 
     def is_consent_notice(self, line: str) -> bool:

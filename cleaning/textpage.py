@@ -22,6 +22,7 @@ from cleaning.normalize import count_words, normalize_line
 MIN_BODY_WORDS = 10        # a body paragraph has at least this many words ...
 LONG_BODY_WORDS = 40       # ... and ends like a sentence, or is this long
 MAX_HEADLINE_WORDS = 40
+MAX_TEASER_WORDS = 20      # a line this short cut with an ellipsis is a teaser
 MIN_TITLE_WORDS = 3
 MIN_STANDFIRST_WORDS = 15  # a headline-like line this long under a shorter one is a standfirst
 MIN_LINK_RUN = 3           # this many headline-like lines in a row are a link list
@@ -40,6 +41,7 @@ MIN_WIDGET_REPEATS = 3     # a short line standing this often on a page is a wid
 WIDGET = "structure:widget"
 
 _SENTENCE_END = tuple(".!?…:;\"”’')]»。！？：；」』）")
+_CUT_SHORT = ("…", "...")   # a short line cut with an ellipsis is a teaser, not a paragraph
 _PROSE_END = tuple(".!?:;…。！？：；")
 _HEADLINE_BAD_END = tuple(".;,:…。，、：；")   # "..." ends in "." too
 _MARKUP = re.compile(r"^(#{1,6}|>|[*+]) +|\*\*|__")   # markdown decoration (html2text output)
@@ -85,11 +87,14 @@ def is_headline_like(line: str) -> bool:
     return 2 <= word_count(line) <= MAX_HEADLINE_WORDS and not line.endswith(_HEADLINE_BAD_END)
 
 
-def is_body_paragraph(line: str) -> bool:
+def is_body_paragraph(line: str, teasers: bool = False) -> bool:
+    """A paragraph of running text: long, or ended like a sentence; ``teasers``: a short line
+    cut with an ellipsis counts too (otherwise it is a teaser, not a paragraph)."""
     words = word_count(line)
     if words >= LONG_BODY_WORDS:
         return True
-    return words >= MIN_BODY_WORDS and not is_headline_like(line) and line.endswith(_SENTENCE_END)
+    return (words >= MIN_BODY_WORDS and not is_headline_like(line) and line.endswith(_SENTENCE_END)
+            and (teasers or words > MAX_TEASER_WORDS or not line.endswith(_CUT_SHORT)))
 
 
 def is_list_item(line: str) -> bool:
@@ -113,6 +118,8 @@ class Page:
         self.rules: list[str | None] = [None] * len(self.lines)
         self.lexicon = lexicon
         self.body = [is_body_paragraph(line) for line in self.lines]
+        if not any(self.body):  # all there is are teasers (a paywall's first lines): those, then
+            self.body = [is_body_paragraph(line, teasers=True) for line in self.lines]
 
     def mark(self, i: int, label: Label | None, rule: str | None) -> None:
         self.labels[i], self.rules[i] = label, rule

@@ -164,3 +164,21 @@ def test_explain_names_the_family_and_what_matched(line, verdict):
     lexicon = load_text_lexicon()
     assert lexicon.explain(line) == verdict
     assert lexicon.classify(line) == (verdict[0] if verdict else None)
+
+
+@pytest.mark.parametrize("line, heading", [
+    ("Neueste Artikel für Brennstoffzellenheizung", "neueste artikel"),
+    ("More from The Daily News", "more from"),
+    ("Tin liên quan đến vụ cháy", "tin lien quan"),
+])
+def test_a_related_heading_may_open_a_longer_heading_line(line, heading):
+    assert load_text_lexicon().explain(line) == ("related_heading", heading)
+
+
+@pytest.mark.parametrize("line", [
+    "Related articles on this topic were published yesterday.",   # a sentence
+    "Latest figures show growth",                                  # a one-word heading opens nothing
+    "Most read books of the year and why readers loved them so much in every country",  # too long a tail
+])
+def test_sentences_and_long_lines_that_start_like_a_related_heading_are_not_headings(line):
+    assert load_text_lexicon().classify(line) != "related_heading"

@@ -288,3 +288,13 @@ def test_a_caption_or_a_widget_between_two_parts_of_the_article_does_not_split_i
         widgets = ["Nhấn để phóng to ảnh"] * 2
         doc = clean([*widgets, "Hà Nội khởi công tuyến đường sắt đô thị mới", BODY[0], BODY[1], *between, *table, BODY[2]])
         assert BODY[0] in doc.text and BODY[2] in doc.text, between
+
+
+def test_teasers_cut_with_an_ellipsis_are_not_taken_for_the_article():
+    """Short lines cut with "…" are teasers of other articles: a column of them is no core."""
+    teasers = [f"Giá vàng hôm nay tăng mạnh trên thị trường thế giới, nhà đầu tư lo ngại phiên {i}…" for i in range(12)]
+    doc = clean([*teasers, "Hà Nội khởi công tuyến đường sắt đô thị mới", BODY[0]])
+    assert doc.text.splitlines() == [BODY[0]]
+    # ... unless teasers are all the page has (a paywall shows the article's first lines)
+    doc = clean(["Đăng nhập", teasers[0], "Đăng ký để đọc tiếp"])
+    assert doc is not None and doc.text == teasers[0]
