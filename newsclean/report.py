@@ -236,7 +236,7 @@ def sites_section(table: pa.Table) -> Section:
     counts = Counter(v or "(files: no domain)" for v in values)
     if counts:
         section.svg = bar_plot(_top(counts), "sites", "rows")
-        section.note = f"{len(counts)} site(s) (registered domains; rows without one, e.g. from files, counted apart)."
+        section.note = f"{len(counts)} site{'s' * (len(counts) != 1)} (registered domains; rows without one, e.g. from files, counted apart)."
     return section
 
 
@@ -270,7 +270,7 @@ def languages_section(table: pa.Table) -> Section:
     counts = Counter(column.to_pylist()) if column is not None else Counter()
     if counts:
         section.svg = bar_plot(_top(counts), "languages", "rows", shares=True)
-        section.note = f"{len(counts)} language(s) (ISO 639-1; und: undecided)."
+        section.note = f"{len(counts)} language{'s' * (len(counts) != 1)} (ISO 639-1; und: undecided)."
     return section
 
 
@@ -297,8 +297,10 @@ def outcomes_section(ledger: LedgerView | None) -> Section:
     section.note = ("URLs of the crawl ledger by final state; failed ones by reason; not_article: pages "
                     "judged listing or other pages (fetched for their links).")
     if ledger.last_run:
-        counts = ", ".join(f"{k}={v}" for k, v in sorted(ledger.last_run.get("counts", {}).items()))
-        section.note += f" Last run {ledger.last_run['run_id']} ({ledger.last_run['status']}): {counts or 'no counts'}."
+        counts = sorted(ledger.last_run.get("counts", {}).items())
+        section.note += (f" Last run {ledger.last_run['run_id']} ({ledger.last_run['status']})"
+                         + (": its counts below." if counts else ": no counts."))
+        section.table = html_table(("last run: count", "value"), [(name, f"{value:,}") for name, value in counts])
     return section
 
 
@@ -467,7 +469,8 @@ def build_report(out: Path, state: Path | None = None, inputs: Path | None = Non
                 outcomes_section(ledger), duplicates_section(table), numeric_section(table), *categorical_sections(table),
                 slowest_section(ledger), trimmed_section(trimmed)]
     made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    summary = (f"{table.num_rows:,} rows in {len(dataset_files(out))} Parquet files of {out}; "
+    files = len(dataset_files(out))
+    summary = (f"{table.num_rows:,} rows in {files} Parquet file{'s' * (files != 1)} of {out}; "
                f"{table.num_columns} columns besides text; made {made}.")
     return render(f"newsclean report: {out.name or out}", summary, sections)
 

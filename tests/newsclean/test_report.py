@@ -167,6 +167,8 @@ def test_report_of_a_demo_crawl_opens_in_chromium(tmp_path: Path) -> None:
     assert len(site_bars) == 1  # one site: the demo server
     outcome_bars = page.xpath("//section[@id='outcomes']//*[starts-with(@id, 'data-outcomes-')]")
     assert len(outcome_bars) >= 2  # written, not_article at least
+    run_counts = {r.xpath("string(td[1])"): r.xpath("string(td[2])") for r in page.xpath("//section[@id='outcomes']//tbody/tr")}
+    assert any(name.endswith("/written") and value == f"{rows:,}" for name, value in run_counts.items()), run_counts
     assert f"{rows:,} rows" in page.xpath("string(//h1/following-sibling::p[1])")
     slowest = page.xpath("//section[@id='slowest']//tbody/tr")
     assert 0 < len(slowest) <= rows and all(r.xpath("string(td[1])").startswith("http://127.0.0.1:") for r in slowest)
