@@ -132,7 +132,7 @@ def trimmed_shares(table: pa.Table, inputs: Path) -> list[tuple[str, float, int,
         if not source or not path.is_file():
             continue
         lines = input_lines(path)
-        total = sum(len(line) for line in lines)
+        total = len("\n".join(lines))  # counted as n_chars counts the row's text: lines joined by newlines
         if total:
             shares.append((source, max(0.0, 1 - (n_chars or 0) / total), total, n_chars or 0))
     return sorted(shares, key=lambda s: -s[1])
