@@ -16,10 +16,9 @@ keep their input).
 from __future__ import annotations
 
 import html
-import io
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -27,14 +26,14 @@ import click
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
+
+from newsclean.plots import bar_plot, day_plot, grid_of_histograms, histogram
+from newsclean.report_inputs import TABLE_ROWS, LedgerView, dataset_files, read_dataset, read_ledger, trimmed_shares
 
 log = logging.getLogger(__name__)
 
 #: Bars shown in a per-category plot; the rest are summed into one "other" bar.
 TOP = 25
-#: Rows in each table.
-TABLE_ROWS = 15
 #: Columns with a plot of their own, or no distribution worth plotting.
 OWN_PLOTS = {"n_chars", "domain", "language", "duplicate_of"}
 #: A text column is plotted as categories when it has 2 to this many distinct values (null counted
@@ -42,13 +41,9 @@ OWN_PLOTS = {"n_chars", "domain", "language", "duplicate_of"}
 MAX_CATEGORIES = 30
 #: ... and its values stand, on average, in at least this many rows each (not ids, titles, URLs).
 MIN_ROWS_PER_CATEGORY = 2
-#: A publication-date span longer than this is plotted per month, not per day.
-MAX_DAYS = 400
 #: The earliest and the latest publication days plotted are these quantiles, so that one wrong date
 #: (an epoch 1970, a year 2099) does not squeeze every other bar into one pixel.
 OUTLIER_SHARE = 0.005
-PLOT_STYLE = {"svg.fonttype": "path", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
-COLOR = "#3b6ea8"
 
 
 @dataclass
@@ -61,114 +56,7 @@ class Section:
     svg: str = ""
     table: str = ""
 
-
-@dataclass
-class LedgerView:
-    """What the report shows of a crawl ledger."""
-
-    outcomes: Counter = field(default_factory=Counter)  # written, failed:<reason>, gone, pending, not_article
-    last_run: dict | None = None
-    slowest: list[tuple[str, float, int]] = field(default_factory=list)  # url, seconds fetch -> commit, attempts
-
-
-# ----------------------------------------------------------------------------- reading
-def dataset_files(out: Path) -> list[Path]:
-    """The Parquet files of a dataset folder (not its ``_quarantine``), or the one file ``out``."""
-    if out.is_file():
-        return [out]
-    return sorted(out.glob("*.parquet"))
-
-
-def read_dataset(out: Path) -> pa.Table:
-    """Every row of the dataset without its ``text`` (sizes are in n_chars): files written
-    before a column was added get nulls for it."""
-    files = dataset_files(out)
-    if not files:
-        raise FileNotFoundError(f"no Parquet files in {out}")
-    tables = []
-    for path in files:
-        names = pq.read_schema(path).names
-        tables.append(pq.read_table(path, columns=[n for n in names if n != "text"]))
-    return pa.concat_tables(tables, promote_options="default")
-
-
-def read_ledger(state: Path, limit: int = TABLE_ROWS) -> LedgerView:
-    """Outcomes, last run and slowest pages from the crawl ledger, through its public API.
-
-    Imported here only: the ledger is the crawler's, and a report of cleaned files never needs it.
-    """
-    from crawler.state.sqlite_ledger import SQLiteLedger
-
-    view = LedgerView()
-    with SQLiteLedger(state) as ledger:
-        stats = ledger.stats()
-        view.last_run = stats.last_run
-        for state_name in ("written", "gone"):
-            view.outcomes[state_name] = stats.states.get(state_name, 0)
-        view.outcomes["pending"] = stats.pending
-        for reason, count in stats.failures.items():
-            view.outcomes[f"failed:{reason}"] = count
-        timings = []
-        for site in ledger.sites():
-            view.outcomes["not_article"] += len(ledger.not_articles(site))
-            for url in ledger.written_urls(site):
-                row = ledger.get(url) or {}
-                if row.get("written_at") and row.get("fetched_at"):
-                    timings.append((url, row["written_at"] - row["fetched_at"], row.get("attempts", 0)))
-    view.outcomes = Counter({k: v for k, v in view.outcomes.items() if v})
-    view.slowest = sorted(timings, key=lambda t: -t[1])[:limit]
-    return view
-
-
-def trimmed_shares(table: pa.Table, inputs: Path) -> list[tuple[str, float, int, int]]:
-    """(source, trimmed share, input chars, row chars) for the rows whose ``source`` is a file
-    under ``inputs``: the input's visible text (a text file's text, an HTML page's visible
-    lines) against the row's n_chars."""
-    from newsclean.explain import input_lines
-
-    shares = []
-    for source, n_chars in zip(table["source"].to_pylist(), table["n_chars"].to_pylist()):
-        path = inputs / source if inputs.is_dir() else inputs
-        if not source or not path.is_file():
-            continue
-        lines = input_lines(path)
-        total = len("\n".join(lines))  # counted as n_chars counts the row's text: lines joined by newlines
-        if total:
-            shares.append((source, max(0.0, 1 - (n_chars or 0) / total), total, n_chars or 0))
-    return sorted(shares, key=lambda s: -s[1])
-
-
-# ----------------------------------------------------------------------------- plots
-def _figure(width: float, height: float):
-    """A matplotlib Figure (no pyplot: no global state; imported here: every other command starts faster)."""
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height))
-
-
-def _style():
-    from matplotlib import rc_context
-
-    return rc_context(PLOT_STYLE)
-
-
-def _svg(figure, salt: str) -> str:
-    """The figure as an inline <svg> (no XML prolog); ``salt`` keeps clip-path ids apart between figures."""
-    from matplotlib import rc_context
-
-    buffer = io.StringIO()
-    with rc_context({"svg.hashsalt": salt}):
-        figure.savefig(buffer, format="svg", bbox_inches="tight")
-    text = buffer.getvalue()
-    return text[text.index("<svg"):]
-
-
-def _mark(artists, name: str) -> None:
-    """Give the data marks ids (``data-<name>-<i>``) so that a viewer or a test can find them."""
-    for i, artist in enumerate(artists):
-        artist.set_gid(f"data-{name}-{i}")
-
-
+# ----------------------------------------------------------------------------- sections
 def _top(counter: Counter, top: int = TOP) -> list[tuple[str, int]]:
     items = counter.most_common()
     if len(items) <= top:
@@ -176,55 +64,6 @@ def _top(counter: Counter, top: int = TOP) -> list[tuple[str, int]]:
     return items[:top - 1] + [(f"other ({len(items) - top + 1})", sum(n for _, n in items[top - 1:]))]
 
 
-def bar_plot(counts: list[tuple[str, int]], name: str, xlabel: str, shares: bool = False) -> str:
-    """Horizontal bars, largest first, with their values (and shares) written beside them."""
-    with _style():
-        figure = _figure(7, 0.6 + 0.28 * len(counts))
-        ax = figure.add_subplot()
-        labels = [label for label, _ in counts][::-1]
-        values = [value for _, value in counts][::-1]
-        bars = ax.barh(labels, values, color=COLOR)
-        _mark(bars, name)
-        total = sum(values) or 1
-        texts = [f"{v:,} ({v / total:.0%})" if shares else f"{v:,}" for v in values]
-        ax.bar_label(bars, texts, padding=3, fontsize=8)
-        ax.set_xlabel(xlabel)
-        ax.margins(x=0.15)
-        return _svg(figure, name)
-
-
-def histogram(values: np.ndarray, name: str, xlabel: str, log_x: bool = False) -> str:
-    with _style():
-        figure = _figure(7, 2.6)
-        ax = figure.add_subplot()
-        bins: int | np.ndarray = 30
-        if log_x and values.min() > 0 and values.max() > values.min():
-            bins = np.geomspace(values.min(), values.max(), 31)
-            ax.set_xscale("log")
-        _, _, patches = ax.hist(values, bins=bins, color=COLOR)
-        _mark(patches, name)
-        if not log_x:
-            ax.ticklabel_format(axis="x", useOffset=False)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("rows")
-        return _svg(figure, name)
-
-
-def day_plot(days: np.ndarray, name: str) -> tuple[str, str]:
-    """Rows per publication day (per month over a long span): (svg, unit)."""
-    unit = "D" if (days.max() - days.min()).astype(int) <= MAX_DAYS else "M"
-    periods, counts = np.unique(days.astype(f"datetime64[{unit}]"), return_counts=True)
-    with _style():
-        figure = _figure(7, 2.6)
-        ax = figure.add_subplot()
-        bars = ax.bar(periods.astype("datetime64[D]"), counts, width=0.8 if unit == "D" else 25, color=COLOR)
-        _mark(bars, name)
-        ax.set_ylabel("rows")
-        figure.autofmt_xdate()
-        return _svg(figure, name), "day" if unit == "D" else "month"
-
-
-# ----------------------------------------------------------------------------- sections
 def _column(table: pa.Table, name: str) -> pa.ChunkedArray | None:
     return table[name] if name in table.column_names else None
 
@@ -341,27 +180,6 @@ def numeric_columns(table: pa.Table) -> dict[str, np.ndarray]:
             values = values.cast(pa.int8())
         columns[name] = values.to_numpy().astype(float).round(4)  # float noise (0.999996) is not a spread
     return columns
-
-
-def grid_of_histograms(columns: dict[str, np.ndarray], per_row: int = 3) -> str:
-    """Small histograms side by side, one a column, its name and median above it."""
-    rows = -(-len(columns) // per_row)
-    with _style():
-        figure = _figure(7.5, 1.9 * rows)
-        for i, (name, values) in enumerate(columns.items()):
-            ax = figure.add_subplot(rows, per_row, i + 1)
-            if np.ptp(values):
-                _, _, patches = ax.hist(values, bins=20, color=COLOR)
-                ax.set_title(f"{name} (median {np.median(values):.3g})", fontsize=8)
-            else:  # one value: one narrow bar, not a bar as wide as the axis
-                patches = ax.bar([values[0]], [len(values)], width=0.2, color=COLOR)
-                ax.set_xlim(values[0] - 1, values[0] + 1)
-                ax.set_title(f"{name} (all {values[0]:.3g})", fontsize=8)
-            _mark(patches, name)
-            ax.tick_params(labelsize=7)
-            ax.ticklabel_format(axis="x", useOffset=False)
-        figure.tight_layout()
-        return _svg(figure, "columns")
 
 
 def numeric_section(table: pa.Table) -> Section:
