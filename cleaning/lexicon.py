@@ -63,6 +63,7 @@ def _matches(pattern: re.Pattern[str] | None, key: str) -> bool:
 @dataclass(frozen=True)
 class TextLexicon:
     related_headings: frozenset[str]
+    related_heading_starts: frozenset[str]   # first words of the headings of two words or more
     boilerplate_phrases: frozenset[str]
     footer_phrases: frozenset[str]
     comments_phrases: frozenset[str]
@@ -130,6 +131,9 @@ class TextLexicon:
     def _related_heading_prefix(self, phrase: str) -> str | None:
         """A related heading of two words or more that opens a short line not ended like a
         sentence ("Die meistgelesenen Artikel bei SWR.de", "Neueste Artikel für Heizöl")."""
+        first = phrase.split(" ", 1)[0]
+        if first not in self.related_heading_starts:
+            return None
         words = phrase.split(" ")
         if len(words) < MIN_PREFIX_WORDS + 1:
             return None
@@ -205,6 +209,8 @@ def load_text_lexicon(path: Path = LEXICON_PATH) -> TextLexicon:
         text = tomllib.load(handle)["text"]
     return TextLexicon(
         related_headings=_phrases(text["related_headings"]),
+        related_heading_starts=frozenset(h.split(" ")[0] for h in _phrases(text["related_headings"])
+                                         if h.count(" ") + 1 >= MIN_PREFIX_WORDS),
         boilerplate_phrases=_phrases(text["boilerplate"]),
         footer_phrases=_phrases(text["footer"]),
         comments_phrases=_phrases(text["comments"]),

@@ -182,3 +182,28 @@ def test_a_related_heading_may_open_a_longer_heading_line(line, heading):
 ])
 def test_sentences_and_long_lines_that_start_like_a_related_heading_are_not_headings(line):
     assert load_text_lexicon().classify(line) != "related_heading"
+
+
+@pytest.mark.parametrize("line, family", [
+    ("Hinterlasse eine Antwort", "comments"),                                   # WordPress, de
+    ("HINTERLASSEN SIE EINE ANTWORT Antwort abbrechen", "comments"),            # heading + cancel link
+    ("Deja una respuesta Cancelar respuesta", "comments"),
+    ("{ 38 comments… read them below or add one }", "comments"),                # a count with a tail
+    ("120 Kommentare RockyRider66 dabei seit 12/2006", "comments"),
+    ("Your email address will not be published. Required fields are marked *", "boilerplate"),
+    ("Deine E-Mail-Adresse wird nicht veröffentlicht. Erforderliche Felder sind mit * markiert", "boilerplate"),
+    ("E-Mail (wird benötigt und nicht veröffentlicht)", "boilerplate"),
+    ("This entry was posted in Allgemein. Bookmark the permalink.", "boilerplate"),
+    ("This site is protected by reCAPTCHA and the Google Privacy Policy and Terms of Service apply.", "boilerplate"),
+    ("(Alle Angaben ohne Gewähr)", "boilerplate"),
+])
+def test_comment_forms_and_cms_notes_in_several_languages(line, family):
+    assert load_text_lexicon().classify(line) == family
+
+
+@pytest.mark.parametrize("line", [
+    "3 comments were received by the ministry during the consultation.",
+    "Die Antwort auf die Frage ist einfach: Wer abbrechen will, muss zahlen.",
+])
+def test_sentences_about_comments_and_answers_stay_text(line):
+    assert load_text_lexicon().classify(line) is None
