@@ -50,12 +50,12 @@ from crawler.discovery import (
     parse_sitemap,
 )
 from crawler.extensions import ledger_of
-from crawler.frontier import SiteFrontier, Wanted
 from crawler.failures import failure_reason
+from crawler.frontier import SiteFrontier, Wanted
 from crawler.items import PageItem
-from crawler.state.ledger import Ledger
 from crawler.links import LinkScanner
 from crawler.sites import Site, resolve_sites
+from crawler.state.ledger import Ledger
 
 ARTICLE_PRIORITY, INDEX_PRIORITY = 10, 20
 
