@@ -207,3 +207,23 @@ def test_comment_forms_and_cms_notes_in_several_languages(line, family):
 ])
 def test_sentences_about_comments_and_answers_stay_text(line):
     assert load_text_lexicon().classify(line) is None
+
+
+@pytest.mark.parametrize("line", [
+    "Never miss the latest news by signing up to our newsletter today!",
+    "GET THE BOING BOING NEWSLETTER",
+    "PC Gamer Newsletter",
+    "Jetzt zum Newsletter anmelden und nichts verpassen",
+    "Inscrivez-vous à notre newsletter",
+    "Join the developers who get new links delivered to their inbox every week.",
+])
+def test_newsletter_sign_ups_are_boilerplate(line):
+    assert load_text_lexicon().classify(line) == "boilerplate"
+
+
+@pytest.mark.parametrize("line", [
+    "The company newsletter was first published in 1998 by the founder.",
+    "She checked her inbox twice before the meeting started.",
+])
+def test_sentences_about_newsletters_and_inboxes_stay_text(line):
+    assert load_text_lexicon().classify(line) is None
