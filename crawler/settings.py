@@ -107,7 +107,7 @@ NEWSCLEAN_MAX_PAGES_PER_SITE = 10_000
 #: link to endlessly many dates. The rest are cut and counted (``cut/calendar``).
 NEWSCLEAN_MAX_CALENDAR_PAGES = 20
 #: Sitemap and feed entries older than this are skipped: an ISO date/time (``2024-06-10``,
-#: naive = UTC+7) or an age (``36h``, ``7d``). Empty: no window.
+#: without a zone: UTC, ``cleaning.dates``) or an age (``36h``, ``7d``). Empty: no window.
 NEWSCLEAN_SINCE = ""
 
 # --- Cleaning and output ------------------------------------------------------------------
@@ -129,7 +129,7 @@ NEWSCLEAN_PROGRESS_INTERVAL = 10.0
 NEWSCLEAN_STATE = "data/state.sqlite"
 #: The ledger's per-page marks are committed together: after this many (0: each at once), after
 #: NEWSCLEAN_LEDGER_BATCH_SECONDS, and with every Parquet file commit. A crash loses at most the
-#: marks not yet committed, whose URLs are then fetched again (crawler.ledger explains why).
+#: marks not yet committed, whose URLs are then fetched again (crawler.state.sqlite_store explains why).
 NEWSCLEAN_LEDGER_BATCH = 500
 NEWSCLEAN_LEDGER_BATCH_SECONDS = 1.0
 #: At the start of a run, a ``failed`` URL whose reason is transient goes back to pending and is
