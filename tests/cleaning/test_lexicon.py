@@ -227,3 +227,29 @@ def test_newsletter_sign_ups_are_boilerplate(line):
 ])
 def test_sentences_about_newsletters_and_inboxes_stay_text(line):
     assert load_text_lexicon().classify(line) is None
+
+
+@pytest.mark.parametrize("line", [
+    "Dieser Eintrag wurde veröffentlicht in Innovation und verschlagwortet mit Design, Innovation.",
+    "Enter your email address to follow this blog and receive notifications of new posts by email.",
+    "Gib deine E-Mail-Adresse ein, um diesem Blog zu folgen und per E-Mail Benachrichtigungen über neue Beiträge zu erhalten.",
+    "Eingestellt von der Michel um 21:11",
+    "Posted by John Smith at 10:42 PM",
+    "Dieses Blog durchsuchen",
+    "You must be logged in to post a comment.",
+    "Dieser Artikel gefällt Ihnen?",
+    "Wenn Ihnen unser Artikel gefallen hat: Unterstützen Sie diese Form des Journalismus.",
+    "Lesen Sie hier: Spielabbruch in der Kreisliga",
+    "Rezept drucken",
+])
+def test_blog_platform_furniture_is_boilerplate(line):
+    assert load_text_lexicon().classify(line) == "boilerplate"
+
+
+@pytest.mark.parametrize("line", [
+    "Posted by the editors, the letter was read by thousands.",
+    "Sie müssen sich entscheiden, ob Sie bleiben wollen.",
+    "Dieser Beitrag wurde von der Redaktion gekürzt und im Mai ergänzt, weil neue Zahlen vorlagen.",
+])
+def test_sentences_that_start_like_blog_furniture_stay_text(line):
+    assert load_text_lexicon().classify(line) is None
