@@ -18,6 +18,7 @@ import logging
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 PROGRESS_FILE = ".newsclean-warc-progress.json"
 FILTERS = ("fineweb2",)
+PAGES_PER_POOL = 1_000
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,7 @@ def clean_warcs(
     filter_name: str | None = None,
     progress: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
+    pages_per_pool: int = PAGES_PER_POOL,
 ) -> Outcomes:
     """Clean the HTML responses of ``inputs`` into the dataset ``out``; return the counts by outcome.
 
@@ -193,15 +196,24 @@ def clean_warcs(
             writer.write(result)
 
     with DatasetWriter(dataset, max_rows=max_rows, **hooks) as writer, \
-            HtmlPool(workers=workers, timeout=timeout) as pool, \
             tqdm(total=total, desc="clean", unit="B", unit_scale=True, disable=not progress) as bar:
-        for result in pool.map(jobs()):
-            while not isinstance(waiting[0][1].result, WarcPage):   # drops before this page
-                finish(*waiting.popleft(), None, writer)
-            item, record = waiting.popleft()
-            if isinstance(result, Document):
-                result.fetched_at = record.result.fetched_at
-            finish(item, record, result, writer)
+        pending = jobs()
+        while True:
+            # Fresh workers for every ``pages_per_pool`` pages (forked from the same preloaded
+            # server, so cheap): what a long-lived worker's heap gathers over many pages of a
+            # large file is given back, and memory stays the same whatever the file size.
+            with HtmlPool(workers=workers, timeout=timeout) as pool:
+                cleaned = 0
+                for result in pool.map(islice(pending, pages_per_pool)):
+                    cleaned += 1
+                    while not isinstance(waiting[0][1].result, WarcPage):   # drops before this page
+                        finish(*waiting.popleft(), None, writer)
+                    item, record = waiting.popleft()
+                    if isinstance(result, Document):
+                        result.fetched_at = record.result.fetched_at
+                    finish(item, record, result, writer)
+            if cleaned < pages_per_pool:
+                break
         while waiting:
             finish(*waiting.popleft(), None, writer)
     if marks:

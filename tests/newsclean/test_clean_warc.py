@@ -262,3 +262,16 @@ def test_the_card_follows_later_commits(carded, tmp_path):
     result = run("clean", str(extra), "-o", str(out), "--no-progress")
     assert result.exit_code == 0 and "written=1" in result.output, result.output
     assert "num_examples: 6" in (out / CARD_FILE).read_text(encoding="utf-8")
+
+
+def test_workers_renewed_every_few_pages_give_the_same_rows(tmp_path):
+    from newsclean.warc_batch import clean_warcs, find_warcs
+
+    build_mixed_warc(tmp_path / "mixed.warc.gz")
+    inputs = find_warcs([tmp_path / "mixed.warc.gz"])
+    once = clean_warcs(inputs, tmp_path / "once", progress=False)
+    renewed = clean_warcs(inputs, tmp_path / "renewed", progress=False, pages_per_pool=2)
+    assert once == renewed and once["written"] == 5
+    rows = [sorted(pq.read_table(tmp_path / name, columns=["source", "text"]).to_pylist(), key=lambda r: r["source"])
+            for name in ("once", "renewed")]
+    assert rows[0] == rows[1]
