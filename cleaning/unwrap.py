@@ -31,7 +31,8 @@ MIN_EVIDENCE = 5                    # lines cut at the width needed before anyth
 AGREEMENT = 0.5                     # share of them whose next word would not have fitted
 UNWRAPPABLE = 40                    # a word this long (a URL) overflows any width
 MAX_LINK_WORDS = 8                  # a link text between two pieces of a sentence is this short
-MIN_LINK_CUTS = 1                   # lines starting with closing punctuation that show a dump cut at links
+MIN_LOWER_CUTS = 3                  # sentences cut around a link that show a dump cut at links
+MIN_PIECE_WORDS = 3                 # ... each piece of text around the link this long at least
 SENTENCE_END = re.compile(r"""[.!?…:;。！？：；]["'”’»)\]」』）]*\s*$""")
 _WIDE = re.compile("[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
 _ITEM = re.compile(r"\s*(\d{1,4}\.|[*+•·-])\s")
@@ -116,11 +117,27 @@ def _open(line: str) -> bool:
 
 
 def _cut_at_links(lines: list[str]) -> bool:
-    """Does the dump show the signature of text nodes put on lines of their own: lines that
-    start with closing punctuation (the ", and" after a link) following a line left open?"""
-    cuts = sum(1 for before, line in zip(lines, lines[1:])
-               if line.lstrip().startswith(_CLOSING) and _open(before))
-    return cuts >= MIN_LINK_CUTS
+    """Does the dump show the signature of text nodes put on lines of their own: a line that
+    starts with closing punctuation (the ", and" after a link) following a line left open, or
+    (in scripts with case) ``MIN_LOWER_CUTS`` sentences cut around a link: a line of text left
+    open, maybe a link's text, then a line of text going on in lower case ("... findet er
+    kostenloses" / "Holz" / "und heizt damit sein Haus.")?"""
+    lower = 0
+    for at in range(1, len(lines)):
+        line, before = lines[at], lines[at - 1]
+        first = line.lstrip()[:1]
+        if not first or not _open(before):
+            continue
+        if first in _CLOSING:
+            return True
+        if first.islower() and len(line.split()) >= MIN_PIECE_WORDS:
+            opened = before if len(before.split()) >= MIN_PIECE_WORDS else lines[at - 2] if at >= 2 else ""
+            if (opened is before or len(before.split()) <= MAX_LINK_WORDS) and _open(opened) \
+                    and len(opened.split()) >= MIN_PIECE_WORDS:
+                lower += 1
+                if lower >= MIN_LOWER_CUTS:
+                    return True
+    return False
 
 
 def _fragment_runs(lines: list[str]) -> list[tuple[int, int]]:

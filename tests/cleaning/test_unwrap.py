@@ -92,3 +92,19 @@ def test_a_dump_with_no_sentence_cut_at_a_link_is_left_as_it_is():
     lines = ["Laurie Oakes", "Angry media won't buckle over new surveillance laws", "by: Laurie Oakes",
              "The council approved the plan on Monday."]
     assert join_fragments(lines) == lines
+
+
+def test_pieces_cut_at_links_are_rejoined_when_several_go_on_in_lower_case():
+    """A text-node dump of a page whose links never stand before punctuation: the signature is
+    lines going on in lower case after a line left open (three of them at least)."""
+    lines = ["Heizen mit Abfallholz", "In Absprache mit der Straßenmeisterei findet er kostenloses", "Holz",
+             "und heizt damit sein komplettes Haus.", "Die Anlage presst das", "Holz",
+             "zu Ballen, die gleichmäßig abbrennen.", "Die Presse stammt aus einem alten", "Müllwagen",
+             "der Stadt Kassel."]
+    assert join_fragments(lines) == [
+        "Heizen mit Abfallholz",
+        "In Absprache mit der Straßenmeisterei findet er kostenloses Holz und heizt damit sein komplettes Haus.",
+        "Die Anlage presst das Holz zu Ballen, die gleichmäßig abbrennen.",
+        "Die Presse stammt aus einem alten Müllwagen der Stadt Kassel."]
+    # two such lines are no signature: a block dump's lines stay as they are
+    assert join_fragments(lines[:7]) == lines[:7]
