@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 PROGRESS_FILE = ".newsclean-warc-progress.json"
 FILTERS = ("fineweb2",)
 PAGES_PER_POOL = 1_000
+ROW_GROUP_ROWS = 250     # rows held in memory before they go to the temporary Parquet file
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,7 @@ def clean_warcs(
         if isinstance(result, Document):
             writer.write(result)
 
-    with DatasetWriter(dataset, max_rows=max_rows, **hooks) as writer, \
+    with DatasetWriter(dataset, max_rows=max_rows, row_group_rows=ROW_GROUP_ROWS, **hooks) as writer, \
             tqdm(total=total, desc="clean", unit="B", unit_scale=True, disable=not progress) as bar:
         pending = jobs()
         while True:
@@ -211,6 +212,9 @@ def clean_warcs(
                     item, record = waiting.popleft()
                     if isinstance(result, Document):
                         result.fetched_at = record.result.fetched_at
+                        # not Parquet columns, and large (every line's decision): not kept
+                        # for the row group's time in memory
+                        result.decisions, result.page = [], None
                     finish(item, record, result, writer)
             if cleaned < pages_per_pool:
                 break
