@@ -393,7 +393,7 @@ def test_memory_per_indexed_article() -> None:
 def test_html_pool_workers_send_the_signature_back() -> None:
     from cleaning.minhash import signature
     from cleaning.limits import HtmlPool
-    from tests.cleaning.test_html import page
+    from tests.cleaning.pages import page
 
     html = page().encode("utf-8")
     with HtmlPool(workers=1, timeout=30, signatures=True) as pool:

@@ -5,7 +5,7 @@ import psutil
 
 from cleaning import Document, Dropped
 from cleaning.limits import HtmlPool
-from tests.cleaning.test_html import page
+from tests.cleaning.pages import page
 
 
 def test_pool_results_timeout_and_no_leak():
