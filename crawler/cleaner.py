@@ -25,7 +25,7 @@ FAILURE_REASONS = frozenset({"clean_timeout", "error", "worker_crashed"})
 
 
 class CleanerPool:
-    """``await pool.clean(body, url)`` -> Document | Dropped; never raises for a bad page."""
+    """``await pool.clean(body, url, charset)`` -> Document | Dropped; never raises for a bad page."""
 
     def __init__(self, workers: int = 0, timeout: float = 30.0) -> None:
         self.workers = workers or os.cpu_count() or 1
@@ -61,12 +61,13 @@ class CleanerPool:
         for _ in range(self.workers):
             self._threads.submit(start_one)
 
-    def _clean_blocking(self, body: bytes, url: str) -> Document | Dropped:
-        return self._pool().process(body, url=url, source=url)
+    def _clean_blocking(self, body: bytes, url: str, charset: str | None) -> Document | Dropped:
+        return self._pool().process(body, url=url, source=url, charset=charset)
 
-    async def clean(self, body: bytes, url: str) -> Document | Dropped:
+    async def clean(self, body: bytes, url: str, charset: str | None = None) -> Document | Dropped:
+        """``charset``: the Content-Type header's (``cleaning.charset`` ranks it before the page's own)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._threads, self._clean_blocking, body, url)
+        return await loop.run_in_executor(self._threads, self._clean_blocking, body, url, charset)
 
     def close(self) -> None:
         self._threads.shutdown(wait=True, cancel_futures=True)

@@ -12,3 +12,4 @@ class PageItem:
     body: bytes = field(repr=False)  # response.body: bytes as served (the page's own charset is honoured)
     fetched_at: datetime  # UTC
     status: int = 200
+    charset: str | None = None  # the charset of the Content-Type header, for the cleaner's decoding

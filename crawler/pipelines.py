@@ -88,7 +88,7 @@ class CleanAndWritePipeline:
 
     async def process_item(self, item: PageItem) -> PageItem:
         assert self.pool is not None and self.writer is not None
-        result = await self.pool.clean(item.body, item.url)
+        result = await self.pool.clean(item.body, item.url, item.charset)
         route = getattr(item, "route", "")
         if route and (not isinstance(result, Dropped) or result.reason == "no_article"):
             self._judged(item, result, route)

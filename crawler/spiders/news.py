@@ -38,6 +38,7 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
+from cleaning.charset import header_charset
 from crawler import signals as nc_signals
 from crawler import stats as nc_stats
 from crawler.discovery import (
@@ -265,6 +266,7 @@ class NewsSpider(Spider):
                               fetched_at=datetime.now(timezone.utc), status=response.status,
                               ledger_url=discovered_url(response), etag=header(response, "ETag"),
                               last_modified=header(response, "Last-Modified"),
+                              charset=header_charset(header(response, "Content-Type")),
                               route=response.meta.get("route") or "link", allowed_domains=site.allowed_domains)
         else:
             self.count(site, "link_pages")

@@ -127,6 +127,13 @@ def test_language_labels_are_the_same_in_every_process():
     assert len(runs) == 1 and runs.pop().startswith("[[")
 
 
+POLISH = [
+    "Wójt gminy przedstawił w środę projekt remontu szkół podstawowych, który będzie kosztował prawie dwanaście milionów złotych.",
+    "Rodzice uczniów, zebrani na walnym zgromadzeniu, z zadowoleniem przyjęli długo oczekiwaną decyzję, choć niepokoi ich harmonogram prac.",
+    "Według zastępczyni odpowiedzialnej za edukację pierwsze odnowione klasy przyjmą uczniów już we wrześniu. Źródło: gazeta.",
+]
+
+
 def test_bad_content_through_a_crawl(tmp_path, fault_server):
     files = {
         "nul": (page([BODY.replace("điện", "điện\x00\x01\x02") , BODY * 2]).encode(), "text/html; charset=utf-8"),
@@ -134,6 +141,8 @@ def test_bad_content_through_a_crawl(tmp_path, fault_server):
         "vni": (page([VNI] * 4, title="Tin").encode("cp1252"), "text/html"),
         "deep": (("<html><body>" + "<div>" * 100_000 + BODY + "</div>" * 100_000 + "</body></html>").encode(), "text/html"),
         "empty": (b"", "text/html"), "nuls": (b"\x00" * 1_000_000, "text/html"),
+        # no <meta>: only the header names the charset (detection alone reads these bytes as windows-1252)
+        "header": (page(POLISH[:2], head="", title="Remont szkół").encode("iso-8859-2"), "text/html; charset=ISO-8859-2"),
     }
     content = {}
     for name, (body, ctype) in files.items():
@@ -145,10 +154,11 @@ def test_bad_content_through_a_crawl(tmp_path, fault_server):
     run = crawl(tmp_path, [server.base + "/feed/f.xml"])
     assert_ok(run)
     rows = {r["url"].removeprefix(server.base): r for r in run.rows()}
-    assert set(rows) == {"/content/nul/a-100000.html", "/content/cp1258/a-100001.html"}
+    assert set(rows) == {"/content/nul/a-100000.html", "/content/cp1258/a-100001.html", "/content/header/a-100006.html"}
     for row in rows.values():
         assert not _CONTROL.search(row["text"])
     assert "Việt Nam là một quốc gia" in rows["/content/cp1258/a-100001.html"]["text"]
+    assert POLISH[0] in rows["/content/header/a-100006.html"]["text"]
     assert run.site("skipped/binary") == 4  # 1 MB of NULs, pdf, png, random
     assert run.site("skipped/legacy_encoding") == 1
     assert run.site("skipped/too_deep") == 1
