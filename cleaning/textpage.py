@@ -31,6 +31,7 @@ MAX_CORE_GAP = 8           # unlabelled lines allowed between two paragraphs of 
 TITLE_LOOKBACK = 12        # how far above the first paragraph the headline may stand
 AUTHOR_LOOKAHEAD = 6       # how far below the last paragraph a byline may stand
 MAX_NAME_WORDS = 5
+TEXT_LINE_WORDS = 8        # a line without a label this long is text, no clutter (see core)
 CLUTTER_COST = 40          # characters a non-paragraph line inside a cluster costs it (see core)
 UNENDED_DIVISOR = 2        # a paragraph not ended like a sentence weighs 1/this in a cluster
 COMMENTS_FACTOR = 0.1      # what a cluster under the comments heading weighs (see core)
@@ -224,8 +225,9 @@ class Page:
 
     def core(self) -> tuple[int, int] | None:
         """First and last line of the article core: the cluster of body paragraphs with the
-        most characters, less ``CLUTTER_COST`` for every other line inside it (a comment
-        thread's name, date and reply lines between its paragraphs weigh against it). A cluster
+        most characters, less ``CLUTTER_COST`` for every other line inside it that is labelled
+        or shorter than ``TEXT_LINE_WORDS`` (a comment thread's name, date and reply lines
+        between its paragraphs weigh against it; a timetable's or a list's long lines do not). A cluster
         ends at a footer, and at a comments heading once an article-sized cluster stands above
         it; the clusters after such a heading weigh ``COMMENTS_FACTOR`` of their size (readers'
         comments under the article, not the article; a comment counter in the share bar under
@@ -254,7 +256,7 @@ class Page:
                     start = i
                 last, size, gap, clutter_at_last = i, size + self._weight(i), 0, clutter
             elif start is not None:
-                clutter += 1
+                clutter += not self.free(i) or word_count(self.lines[i]) < TEXT_LINE_WORDS
                 gap += self.free(i) and not self._prose_like(i)
         return self._bridge(best, clusters) if best else best
 
