@@ -253,3 +253,22 @@ def test_blog_platform_furniture_is_boilerplate(line):
 ])
 def test_sentences_that_start_like_blog_furniture_stay_text(line):
     assert load_text_lexicon().classify(line) is None
+
+
+@pytest.mark.parametrize("line", [
+    "Armanox June 28, 2015 at 10:25 pm",
+    "Anna Schneider sagt: 1. November 2023 um 11:36 Uhr",
+    "Reiner sagt: 01.11.2023 um 10:49",
+    "Wilbert Kolhanek 1. November 2023 um 11:53 Uhr",
+])
+def test_a_comments_signature_line_opens_the_comments(line):
+    assert load_text_lexicon().classify(line) == "comments"
+
+
+@pytest.mark.parametrize("line", [
+    "Plantur sagt:",                                          # a quote's attribution in the article
+    "The minister says the plan will be ready by 2025.",
+    "Smith says: the economy grew 2% in 2023 and will grow more",
+])
+def test_quotes_attributed_in_the_article_do_not_open_the_comments(line):
+    assert load_text_lexicon().classify(line) != "comments"
