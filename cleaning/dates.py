@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
@@ -35,17 +36,28 @@ def site_zone(url: str | None, offsets: dict[str, str] | None = None) -> timezon
     (``offsets``, default the lexicon's ``naive_time_offsets``), else UTC."""
     host = urlsplit(url).hostname if url else None
     tld = host.rsplit(".", 1)[-1] if host else ""
+    if offsets is None:
+        return _lexicon_zone(tld)
+    return _zone(offsets.get(tld))
+
+
+@lru_cache(maxsize=512)
+def _lexicon_zone(tld: str) -> timezone:
+    """The zone of a country-code TLD by the lexicon's ``naive_time_offsets`` (sitemaps ask it
+    once per entry: cached)."""
     if not tld:
         return timezone.utc
-    if offsets is None:
-        from cleaning.html_lexicon import load_html_lexicon
+    from cleaning.html_lexicon import load_html_lexicon
 
-        offsets = load_html_lexicon().naive_time_offsets
-    value = offsets.get(tld)
-    if not value:
+    return _zone(load_html_lexicon().naive_time_offsets.get(tld))
+
+
+def _zone(offset: str | None) -> timezone:
+    """``+07:00`` -> that zone; None or empty: UTC."""
+    if not offset:
         return timezone.utc
-    sign = -1 if value.startswith("-") else 1
-    hours, _, minutes = value.lstrip("+-").partition(":")
+    sign = -1 if offset.startswith("-") else 1
+    hours, _, minutes = offset.lstrip("+-").partition(":")
     return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes or 0)))
 
 
@@ -66,6 +78,10 @@ def parse_datetime(value: str | None, zone: timezone = timezone.utc) -> datetime
 
 
 def _iso(value: str) -> datetime | None:
+    try:  # most dates (sitemaps, feeds, JSON-LD) are ISO 8601 as is
+        return datetime.fromisoformat(value)
+    except ValueError:
+        pass
     candidate = value.replace(" ", "T", 1) if re.match(r"\d{4}-\d{2}-\d{2} \d", value) else value
     candidate = _NUMERIC_OFFSET.sub(r"\1\2:\3", candidate)
     try:
