@@ -25,7 +25,8 @@ MAX_HEADLINE_WORDS = 40
 MAX_TEASER_WORDS = 20      # a line this short cut with an ellipsis is a teaser
 MIN_TITLE_WORDS = 3
 MIN_STANDFIRST_WORDS = 15  # a headline-like line this long under a shorter one is a standfirst
-MIN_LINK_RUN = 3           # this many headline-like lines in a row are a link list
+MIN_LINK_RUN = 3           # this many headline-like lines in a row, and at most ...
+MAX_LINK_RUN = 4           # ... this many, with a paragraph right after them, are a link box
 MIN_LINK_WORDS = 6         # ... when each has at least this many words
 MAX_CORE_GAP = 8           # unlabelled lines allowed between two paragraphs of one article
 TITLE_LOOKBACK = 12        # how far above the first paragraph the headline may stand
@@ -210,15 +211,17 @@ class Page:
         return next((i for i in range(last, first - 1, -1) if self.free_body(i)), last)
 
     def label_link_runs(self, first: int, last: int) -> None:
-        """Inside the article, three or more headline-like lines in a row with no paragraph among
-        them are a link box."""
+        """Inside the article, three or four headline-like lines in a row with a paragraph right
+        after them are a link box that the article's text flows around. A longer run is a list
+        (of songs, speakers, fixtures, steps), and lines that no paragraph follows are the
+        article's own (a subheading's items)."""
         run: list[int] = []
         for i in range(first, last + 2):
             line = self.lines[i] if i <= last else ""
             if line and self.free(i) and not is_list_item(line) and is_headline_like(line) and word_count(line) >= MIN_LINK_WORDS:
                 run.append(i)
                 continue
-            if len(run) >= MIN_LINK_RUN:
+            if MIN_LINK_RUN <= len(run) <= MAX_LINK_RUN and self.free_body(i):
                 for j in run:
                     self.mark(j, Label.RELATED, "structure:link_run")
             run = []

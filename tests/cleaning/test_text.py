@@ -322,3 +322,17 @@ def test_an_article_with_a_timetable_is_not_outweighed_by_a_comment_thread():
     doc = clean(["Home", "Golf on TV: classics on the tour", *article, "© 2020 Golf Post GmbH", *thread])
     assert [line for line in doc.text.splitlines() if line in body] == body
     assert not any("commentator" in line for line in doc.text.splitlines())
+
+
+def test_a_list_of_headline_like_lines_inside_the_article_is_kept():
+    """Five lines or more in a row (a list of speakers, songs, fixtures), or lines that no
+    paragraph follows, are the article's own; only a short box the text flows around is links."""
+    speakers = ["Heidy Khlaaf, research consultant at a safety engineering firm in London",
+                "Marie Dupont, professor of computer science at the university of Lyon",
+                "Jan Kowalski, lead engineer of the open source compiler project",
+                "Ana Souza, security researcher at a bank in Sao Paulo, Brazil",
+                "Tom Baker, author of a book on the history of programming languages"]
+    doc = clean(article(BODY[0], *speakers, BODY[1], BODY[2]))
+    assert doc.text.splitlines() == [BODY[0], *speakers, BODY[1], BODY[2]]
+    doc = clean(article(BODY[0], *speakers[:3], "Diễn giả", BODY[1], BODY[2]))
+    assert doc.text.splitlines() == [BODY[0], *speakers[:3], "Diễn giả", BODY[1], BODY[2]]
