@@ -19,8 +19,8 @@ from enum import Enum
 from cleaning.lexicon import TextLexicon
 from cleaning.normalize import count_words, normalize_line
 
-MIN_BODY_WORDS = 10        # a body paragraph has at least this many words ...
-LONG_BODY_WORDS = 40       # ... and ends like a sentence, or is this long
+MIN_BODY_WORDS = 12        # a body paragraph has at least this many words ...
+LONG_BODY_WORDS = 35       # ... and ends like a sentence, or is this long
 MAX_HEADLINE_WORDS = 40
 MAX_TEASER_WORDS = 20      # a line this short cut with an ellipsis is a teaser
 MIN_TITLE_WORDS = 3
