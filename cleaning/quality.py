@@ -56,12 +56,12 @@ TOP_NGRAMS = (2, 3, 4)
 DUP_NGRAMS = (5, 6, 7, 8, 9, 10)
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_WORD = rf"(?:(?![{_CJK}])\w)+"
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+_WORD = r"\w+"                                            # CJK characters are spaced apart first
 _TOKEN = re.compile(
     r"https?://[^\s<>\"]*[^\s<>\".,;:!?)\]]"             # a URL, an e-mail address: one token each
     r"|[\w.+-]+@\w[\w-]*(?:\.\w[\w-]*)+"
     r"|(?:[^\W\d_]\.){2,}"                                  # U.S., e.g.
-    rf"|[{_CJK}]"                                          # one Han or kana character
     r"|\d+(?:[.,:/-]\d+)+"                                 # 3,5  12:30  2024-05-01  24/7
     rf"|{_WORD}(?:-\d\w*)+"                                # GLP-1, COVID-19 (a hyphen before a digit joins)
     r"|[A-Z]&[A-Z]"                                        # P&C, S&P
@@ -146,6 +146,8 @@ def thresholds_for(language: str) -> Thresholds:
 
 def tokenize(text: str) -> list[str]:
     """Words and punctuation marks of ``text`` (see the module docstring)."""
+    if _CJK_CHAR.search(text):   # one token per Han or kana character
+        text = _CJK_CHAR.sub(r" \g<0> ", text)
     tokens = []
     for token in _TOKEN.findall(text):
         if "'" not in token and "’" not in token or "://" in token or "@" in token:
