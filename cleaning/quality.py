@@ -172,21 +172,37 @@ def _duplicates(items: list[str]) -> tuple[int, int]:
     return count, chars
 
 
-def _top_ngram_chars(words: list[str], n: int) -> int:
+class _Grams:
+    """The word n-grams of a text as slices of one joined string (no list per n-gram): joined
+    by spaces (Gopher's top n-grams) or by nothing (its duplicated n-grams), as datatrove joins."""
+
+    def __init__(self, words: list[str], separator: str) -> None:
+        self.text = separator.join(words)
+        self.starts = [0]
+        for word in words:
+            self.starts.append(self.starts[-1] + len(word) + len(separator))
+        self.separator = len(separator)
+        self.count = len(words)
+
+    def gram(self, i: int, n: int) -> str:
+        return self.text[self.starts[i] : self.starts[i + n] - self.separator]
+
+
+def _top_ngram_chars(grams: _Grams, n: int) -> int:
     """Characters covered by the most frequent n-gram (joined by spaces), times its count."""
-    if len(words) < n:
+    if grams.count < n:
         return 0
-    counts = Counter(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+    counts = Counter(grams.gram(i, n) for i in range(grams.count - n + 1))
     gram, count = counts.most_common(1)[0]
     return len(gram) * count
 
 
-def _dup_ngram_chars(words: list[str], n: int) -> int:
+def _dup_ngram_chars(grams: _Grams, n: int) -> int:
     """Characters of n-grams (joined without spaces) seen before, overlaps not counted twice."""
     seen: set[str] = set()
     chars, i = 0, 0
-    while i < len(words) - n + 1:
-        gram = "".join(words[i : i + n])
+    while i < grams.count - n + 1:
+        gram = grams.gram(i, n)
         if gram in seen:
             chars += len(gram)
             i += n
@@ -247,6 +263,7 @@ def measure_text(text: str, language: str) -> QualitySignals:
     stop_words = [w for w in words if w in thresholds.stopwords]
     all_lines = text.splitlines() or [""]
     alpha_words = sum(any(c.isalpha() for c in w) for w in words)
+    spaced, joined = _Grams(words, " "), _Grams(words, "")
     return QualitySignals(
         text_chars=chars,
         words=words,
@@ -258,8 +275,8 @@ def measure_text(text: str, language: str) -> QualitySignals:
         frac_chars_dup_lines=_ratio(line_dup_chars, chars) or 0.0,
         frac_dup_paragraphs=para_dups / len(paragraphs),
         frac_chars_dup_paragraphs=_ratio(para_dup_chars, chars) or 0.0,
-        frac_chars_top={n: _ratio(_top_ngram_chars(words, n), chars) or 0.0 for n in TOP_NGRAMS},
-        frac_chars_dup={n: _ratio(_dup_ngram_chars(words, n), chars) or 0.0 for n in DUP_NGRAMS},
+        frac_chars_top={n: _ratio(_top_ngram_chars(spaced, n), chars) or 0.0 for n in TOP_NGRAMS},
+        frac_chars_dup={n: _ratio(_dup_ngram_chars(joined, n), chars) or 0.0 for n in DUP_NGRAMS},
         frac_stop_words=_ratio(len(stop_words), len(words)) if thresholds.stopwords else None,
         stop_words_present=len(set(stop_words)),
         frac_non_alpha_words=_ratio(len(words) - alpha_words, len(words)),
