@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cleaning.dataset import Dataset
 from cleaning.document import Document, Dropped
 from cleaning.lsh import LSHIndex, lsh_params, to_bytes
 from cleaning.minhash import DEFAULT_NUM_PERM, DEFAULT_SEED, DEFAULT_SHINGLE_WORDS, SCHEME, signature_values
@@ -155,9 +156,7 @@ class Deduplicator:
         from cleaning.parquet import UTC_TIMESTAMP
 
         dedup = cls(**options)
-        path = Path(out)
-        # Listed by hand: a writer's *.parquet.tmp must not be read, nor _quarantine/.
-        files = sorted(path.glob("*.parquet")) if path.is_dir() else [path] if path.exists() else []
+        files = Dataset(out).files()  # never a writer's temporary nor a quarantined file
         if not files:
             return dedup
         dataset = ds.dataset([str(f) for f in files], format="parquet")
@@ -174,7 +173,7 @@ class Deduplicator:
             for doc_id, text in zip(batch["id"].to_pylist(), batch["text"].to_pylist()):
                 dedup._index(doc_id, dedup._signature(hash_key(text)))
                 signatures += 1
-        log.info("dedup seeded from %s: %d hashes, %d signatures", path, hashes, signatures)
+        log.info("dedup seeded from %s: %d hashes, %d signatures", out, hashes, signatures)
         return dedup
 
     from_parquet = from_dataset

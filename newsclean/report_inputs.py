@@ -9,6 +9,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from cleaning.dataset import Dataset
+
 #: Rows in each table.
 TABLE_ROWS = 15
 
@@ -24,9 +26,7 @@ class LedgerView:
 
 def dataset_files(out: Path) -> list[Path]:
     """The Parquet files of a dataset folder (not its ``_quarantine``), or the one file ``out``."""
-    if out.is_file():
-        return [out]
-    return sorted(out.glob("*.parquet"))
+    return Dataset(out).files()
 
 
 def read_dataset(out: Path) -> pa.Table:
