@@ -13,6 +13,7 @@ MAX_CLUTTER_CHARS = 200   # longer lines are checked only at their ends (caption
 PREFIX_CHARS = 100
 CREDIT_CHARS = 70         # a photo credit is at most this long, at the end of its line
 MAX_PHRASE_WORDS = 12     # lexicon phrases and bylines are shorter than this
+MAX_NEWSLETTER_CHARS = 160  # a newsletter's call to sign up is at most this long
 MIN_PREFIX_WORDS = 2      # a related heading this long may open a longer heading line ...
 MAX_PREFIX_TAIL = 5       # ... followed by at most this many words
 _PROSE_END = tuple(".!?;…。！？；")
@@ -69,6 +70,8 @@ class TextLexicon:
     comments_phrases: frozenset[str]
     comments_patterns: re.Pattern[str] | None
     consent_markers: re.Pattern[str]   # any marker, case ignored: one scan
+    newsletter_markers: tuple[str, ...]
+    newsletter_patterns: re.Pattern[str] | None
     consent_patterns: re.Pattern[str] | None
     caption_credit: re.Pattern[str] | None
     caption_markers: re.Pattern[str]   # any of the markers: one scan instead of one per marker
@@ -89,6 +92,8 @@ class TextLexicon:
         folded), the text a pattern matched, ``consent``, ``source`` or the byline's name."""
         if self.is_consent_notice(line):
             return "boilerplate", "consent"
+        if self.is_newsletter_call(line):
+            return "boilerplate", "newsletter"
         if len(line) > MAX_CLUTTER_CHARS:
             # Long lines are text, but a caption ends in a credit and a footer may run on.
             start = self.line_patterns.match(fold(line[:PREFIX_CHARS]))
@@ -142,6 +147,12 @@ class TextLexicon:
             if prefix in self.related_headings:
                 return prefix
         return None
+
+    def is_newsletter_call(self, line: str) -> bool:
+        """A call to sign up for a newsletter (see lexicon.toml, [text.newsletter]); a marker
+        word is looked for first, so most lines cost one scan per marker."""
+        return (len(line) <= MAX_NEWSLETTER_CHARS and any(marker in line for marker in self.newsletter_markers)
+                and _matches(self.newsletter_patterns, fold(line)))
 
     def is_consent_notice(self, line: str) -> bool:
         """A cookie banner's line: a cookie word with consent or site vocabulary (see
@@ -217,6 +228,8 @@ def load_text_lexicon(path: Path = LEXICON_PATH) -> TextLexicon:
         comments_patterns=_any_of(text["comments"].get("patterns", [])),
         consent_markers=re.compile("|".join(map(re.escape, text["consent"]["markers"])) or "(?!)", re.IGNORECASE),
         consent_patterns=_any_of(text["consent"].get("patterns", [])),
+        newsletter_markers=tuple(text["newsletter"]["markers"]),
+        newsletter_patterns=_any_of(text["newsletter"].get("patterns", [])),
         caption_credit=_any_of(text["caption"].get("credit_patterns", [])),
         caption_markers=re.compile("|".join(map(re.escape, text["caption"].get("markers", []))) or "(?!)"),
         byline_patterns=_bylines(text["byline"].get("patterns", [])),

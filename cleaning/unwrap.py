@@ -124,10 +124,11 @@ def _cut_at_links(lines: list[str]) -> bool:
     kostenloses" / "Holz" / "und heizt damit sein Haus.")?"""
     lower = 0
     for at in range(1, len(lines)):
-        line, before = lines[at], lines[at - 1]
+        line = lines[at]
         first = line.lstrip()[:1]
-        if not first or not _open(before):
+        if not first or not (first in _CLOSING or first.islower()) or not _open(lines[at - 1]):
             continue
+        before = lines[at - 1]
         if first in _CLOSING:
             return True
         if first.islower() and len(line.split()) >= MIN_PIECE_WORDS:
