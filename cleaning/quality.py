@@ -184,25 +184,30 @@ class _Grams:
         self.separator = len(separator)
         self.count = len(words)
 
-    def gram(self, i: int, n: int) -> str:
-        return self.text[self.starts[i] : self.starts[i + n] - self.separator]
+    def all(self, n: int) -> list[str]:
+        """Every n-gram in order (one list comprehension of slices: ~3x faster than a call each)."""
+        text, starts, sep = self.text, self.starts, self.separator
+        return [text[a : b - sep] for a, b in zip(starts, starts[n:])]
 
 
 def _top_ngram_chars(grams: _Grams, n: int) -> int:
     """Characters covered by the most frequent n-gram (joined by spaces), times its count."""
     if grams.count < n:
         return 0
-    counts = Counter(grams.gram(i, n) for i in range(grams.count - n + 1))
+    counts = Counter(grams.all(n))
     gram, count = counts.most_common(1)[0]
     return len(gram) * count
 
 
 def _dup_ngram_chars(grams: _Grams, n: int) -> int:
     """Characters of n-grams (joined without spaces) seen before, overlaps not counted twice."""
+    all_grams = grams.all(n)
+    if len(set(all_grams)) == len(all_grams):
+        return 0  # no n-gram repeats: the common case, decided in C
     seen: set[str] = set()
     chars, i = 0, 0
-    while i < grams.count - n + 1:
-        gram = grams.gram(i, n)
+    while i < len(all_grams):
+        gram = all_grams[i]
         if gram in seen:
             chars += len(gram)
             i += n
