@@ -51,3 +51,15 @@ VNI = ("Vieät Nam laø moät quoác gia naèm ôû Ñoâng Nam AÙ, coù daân 
        "phaùt trieån nhanh choùng trong nhöõng naêm gaàn ñaây.")
 TCVN3 = ("ViÖt Nam lµ mét quèc gia n»m ë §«ng Nam ¸, cã d©n sè h¬n mét tr¨m triÖu ng\xadêi vµ ®ang ph¸t triÓn "
          "nhanh chãng trong nh÷ng n¨m gÇn ®©y.")
+
+
+def with_peak_memory(call):
+    """(``call()``'s result, the peak of Python allocations while it ran, in bytes)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        result = call()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()

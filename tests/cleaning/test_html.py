@@ -1,8 +1,6 @@
 """clean_html / process_html: clutter families, captions, metadata, bad inputs."""
 from __future__ import annotations
 
-import tracemalloc
-
 import pytest
 
 from cleaning import Dropped, clean_html, process_html
@@ -10,6 +8,7 @@ from cleaning.captions import caption_is_sentence
 from cleaning.html_lexicon import load_html_lexicon
 from cleaning.parsing import MAX_BYTES
 from tests.cleaning.pages import BODY, LEAD, TITLE, page
+from tests.conftest import with_peak_memory
 
 def test_keeps_title_lead_and_body():
     doc = clean_html(page().encode("utf-8"), url="https://baomau.vn/gia-xang-123.html")
@@ -111,12 +110,7 @@ def test_bad_inputs_give_a_reason(data, reason):
 
 def test_too_large_is_dropped_before_parsing():
     big = b"<html><body><p>" + b"x" * (MAX_BYTES + 10) + b"</p></body></html>"
-    tracemalloc.start()
-    try:
-        result = process_html(big)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    result, peak = with_peak_memory(lambda: process_html(big))
     assert isinstance(result, Dropped) and result.reason == "too_large"
     assert peak < 1024 * 1024, peak  # judged on the raw bytes: not decoded (a parse allocates ~30 MB here)
     small = process_html(page().encode(), max_bytes=1000)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tracemalloc
 import unicodedata
 
 import pytest
@@ -17,7 +16,7 @@ from cleaning.document import Document, Dropped
 from cleaning.html import process_html
 from cleaning.language import detect_language
 from cleaning.normalize import _CONTROL
-from tests.conftest import TCVN3, VNI, to_cp1258
+from tests.conftest import TCVN3, VNI, to_cp1258, with_peak_memory
 from tests.faults.conftest import assert_ok, crawl
 from tests.servers import REPO
 
@@ -62,12 +61,7 @@ def test_deep_nesting_is_flattened_or_dropped(depth, outcome):
 
 def test_fifty_megabyte_page_is_refused_before_parsing():
     big = page([BODY]).encode() + b"<p>" + b"a" * (50 * 1024 * 1024) + b"</p>"
-    tracemalloc.start()
-    try:
-        result = process_html(big)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    result, peak = with_peak_memory(lambda: process_html(big))
     assert result.reason == "too_large" and result.detail.startswith(f"{len(big)} > ")
     assert peak < 1024 * 1024, peak  # judged on the raw bytes: nothing decoded (50 MB of text) or parsed
 
