@@ -19,7 +19,7 @@ from cleaning import clean_text  # noqa: E402
 from cleaning.language import detect_language  # noqa: E402
 from cleaning.text import clean_lines  # noqa: E402
 from cleaning.unwrap import join_fragments, unwrap  # noqa: E402
-from benchmarks.dumps import block_dump  # noqa: E402
+from cleaning.blocks import block_dump  # noqa: E402
 
 
 def seed_dumps() -> list[str]:

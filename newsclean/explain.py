@@ -8,7 +8,7 @@ here judges a line.
 - A text dump: the decisions are the dump's lines, in order.
 - An HTML page: the decisions cover the lines trafilatura extracted (clutter containers, line
   rules); the page's other visible lines (one block element a line, the block walk of
-  ``benchmarks/dumps.py``) are shown in their place as ``extractor:not_extracted``.
+  ``cleaning/blocks.py``) are shown in their place as ``extractor:not_extracted``.
 - A page the cleaner drops whole: every line, with ``dropped:<reason>``.
 
 A URL is fetched politely: its robots.txt first (Protego; the crawl's user-agent token; a
@@ -20,7 +20,6 @@ from __future__ import annotations
 import difflib
 import json
 import logging
-import sys
 import unicodedata
 import urllib.error
 import urllib.request
@@ -30,6 +29,7 @@ from urllib.parse import urljoin, urlsplit
 
 import click
 
+from cleaning.blocks import page_blocks, parse
 from cleaning.charset import decode_html
 from cleaning.document import Document, Dropped, LineDecision
 from cleaning.sources import InputFile, read_input
@@ -74,28 +74,9 @@ class Explanation:
 
 
 # ----------------------------------------------------------------------------- page lines
-def _page_blocks():
-    """The block walk of ``benchmarks/dumps.py`` (owned by the text-dump work; imported, not
-    copied). It lives in the source tree, outside the installed packages."""
-    root = str(Path(__file__).resolve().parents[1])
-    if root not in sys.path:
-        sys.path.append(root)
-    from benchmarks.dumps import page_blocks
-
-    return page_blocks
-
-
 def visible_lines(data: bytes | str, charset: str | None = None) -> list[str]:
     """The page's visible text, one block element a line, as a browser's select-all copies it."""
-    import lxml.etree
-    import lxml.html
-
-    text = data if isinstance(data, str) else decode_html(data, charset).text
-    try:
-        root = lxml.html.document_fromstring(text)
-    except (ValueError, lxml.etree.ParserError):  # no markup at all
-        return []
-    return [block.text for block in _page_blocks()(root)]
+    return [block.text for block in page_blocks(parse(data, charset))]
 
 
 def input_lines(path: Path) -> list[str]:

@@ -7,7 +7,7 @@ import pytest
 
 from cleaning import clean_text
 from cleaning.metrics import shingle_f1
-from benchmarks.dumps import block_dump
+from cleaning.blocks import block_dump
 from tests.conftest import SEEDS, SEEDS_GOLD, render
 
 SEED_FILES = sorted(SEEDS.glob("*.txt"))

@@ -9,7 +9,7 @@ import pytest
 from cleaning import clean_text
 from cleaning.metrics import shingle_f1
 from cleaning.unwrap import join_fragments, unwrap, wrap_width
-from benchmarks.dumps import block_dump
+from cleaning.blocks import block_dump
 from tests.conftest import DEVSET, SEEDS, SEEDS_GOLD, render
 
 FIXTURE_PAGES = sorted((Path(__file__).parent / "fixtures" / "pages").glob("*.html"))
