@@ -4,7 +4,7 @@ A pipeline is ``[reader, NewsCleanStep(), NewsParquetWriter(out)]`` run by any d
 executor (``LocalPipelineExecutor`` here; ``SlurmPipelineExecutor`` / ``RayPipelineExecutor``
 on a cluster, see README "Scaling out"). Each datatrove task (rank) reads its shard of the
 inputs, cleans them with the very code of the single-process ``newsclean clean``
-(``newsclean.batch.clean_data``: same ids, text and hashes) and commits its own Parquet
+(``cleaning.files.clean_data``: same ids, text and hashes) and commits its own Parquet
 file(s) with our schema (``cleaning.parquet``) and our atomic write (``cleaning.dataset``).
 
 Readers:
@@ -44,7 +44,7 @@ from cleaning.html import process_html
 from cleaning.parquet import SCHEMA
 from cleaning.pipeline import Outcomes
 from cleaning.sources import MAX_FILE_BYTES, find_inputs, read_input
-from newsclean.batch import clean_data
+from cleaning.files import clean_data
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """``newsclean explain PATH|URL``: every line of a page's text, kept or removed, and the rule that removed it.
 
-One code path: a file is cleaned by ``newsclean.batch.clean_file`` (what ``newsclean clean``
+One code path: a file is cleaned by ``cleaning.files.clean_file`` (what ``newsclean clean``
 runs), a URL's body by ``cleaning.html.process_html`` (what the crawl's workers run), and the
 reasons printed are the ``Document.decisions`` the cleaner recorded while it decided; nothing
 here judges a line.
@@ -149,7 +149,7 @@ def explain_result(result: Document | Dropped, source: str, kind: str, page: lis
 
 def explain_file(path: Path) -> Explanation:
     """Clean one .txt/.html(.gz) file as ``newsclean clean`` does and explain its lines."""
-    from newsclean.batch import clean_file
+    from cleaning.files import clean_file
 
     item = InputFile(path, path.name)
     if item.kind == "other":

@@ -103,7 +103,7 @@ def test_file_names_that_are_not_utf8_are_cleaned_and_a_failure_is_one_log_line(
 
 
 def test_a_bug_on_one_file_is_one_log_line_not_a_traceback(tmp_path, caplog, monkeypatch):
-    import newsclean.batch
+    import cleaning.files
 
     src = tmp_path / "in"
     src.mkdir()
@@ -112,7 +112,7 @@ def test_a_bug_on_one_file_is_one_log_line_not_a_traceback(tmp_path, caplog, mon
     def broken(*args):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(newsclean.batch, "process_text", broken)
+    monkeypatch.setattr(cleaning.files, "process_text", broken)
     with caplog.at_level("WARNING"):
         result = run("clean", str(src), "-o", str(tmp_path / "out"), "--no-progress")
     assert result.exit_code == 0 and "error=1" in result.output
