@@ -8,6 +8,7 @@ import click
 
 from cleaning.sources import MAX_FILE_BYTES
 from cleaning.card import write_card
+from cleaning.dataset import Dataset
 from newsclean.batch import clean_paths, clean_warc_paths, previous_outputs
 from newsclean.warc_batch import FILTERS, WarcProgress, find_warcs
 from newsclean.crawl_cmd import crawl, crawl_demo
@@ -71,7 +72,7 @@ def clean(paths: tuple[Path, ...], out: Path, max_file_bytes: int, max_rows: int
     previous = [] if resume else previous_outputs(out)
     if previous and not overwrite:
         raise click.UsageError(f"{out} already holds a dataset ({len(previous)} files); pass --overwrite to replace it")
-    if card and out.suffix == ".parquet":
+    if card and Dataset(out).single_file:
         raise click.UsageError("--card needs a dataset folder for OUT, not a .parquet file")
     try:
         if card:
@@ -84,7 +85,7 @@ def clean(paths: tuple[Path, ...], out: Path, max_file_bytes: int, max_rows: int
                 raise click.UsageError("--filter works with WARC input, or with page files and --workers 1")
             from newsclean.datatrove_steps import clean_paths_datatrove
 
-            if out.suffix == ".parquet":
+            if Dataset(out).single_file:
                 raise click.UsageError("--workers above 1 needs a dataset folder for OUT, not a .parquet file")
             outcomes = clean_paths_datatrove(paths, out, workers=workers, max_bytes=max_file_bytes, max_rows=max_rows)
         else:
