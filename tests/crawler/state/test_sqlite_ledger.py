@@ -371,6 +371,7 @@ run = ledger.start_run("example.vn")
 urls = [f"https://example.vn/tin/{i}" for i in range(n)]
 ledger.discover_many((u, "example.vn", None) for u in urls)
 hook = LedgerCommitHook(ledger)
+print("writing", flush=True)
 
 
 # Pauses inside the protocol's windows (intent recorded / file in place, ledger not yet told),
@@ -419,11 +420,14 @@ def check_after_stop(state: Path, out: Path) -> None:
         assert set(ids) <= expected_written()
 
 
-def run_worker(command: list[str], signum: int | None, delay: float) -> bool:
-    """Run the worker, stopped by ``signum`` after ``delay`` s if still running; True if it finished."""
-    proc = subprocess.Popen(command, stderr=subprocess.PIPE)
+def run_worker(command: list[str], signum: int | None, delay: float, after_start: bool = False) -> bool:
+    """Run the worker, stopped by ``signum`` ``delay`` s after it starts (or, ``after_start``,
+    after it says it is writing) if still running; True if it was stopped."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     stopped = False
     if signum is not None:
+        if after_start:
+            proc.stdout.readline()  # "writing" (or end of output: the run is over)
         time.sleep(delay)
         if proc.poll() is None:
             proc.send_signal(signum)
@@ -444,8 +448,10 @@ def test_writer_stopped_at_random_moments_loses_and_duplicates_nothing(tmp_path:
     command = [sys.executable, str(worker), str(state), str(out), str(N_DOCS), str(ROWS_PER_FILE)]
     rng = random.Random(signum)
     stops = 0
-    for _ in range(STOPS):
-        stops += run_worker(command, signum, rng.uniform(0.4, 1.1))
+    for i in range(STOPS):  # every other stop counted from the start (start-up, recovery), the rest while writing
+        after_start = i % 2 == 0
+        delay = rng.uniform(0.0, 0.3) if after_start else rng.uniform(0.4, 1.1)
+        stops += run_worker(command, signum, delay, after_start)
         check_after_stop(state, out)
     assert stops >= 2, "the stops did not land mid-run: the test proves nothing"
     run_worker(command, None, 0)  # the next scheduled run, undisturbed, finishes the crawl
@@ -467,8 +473,10 @@ def test_batched_marks_stopped_at_random_moments_lose_and_duplicate_nothing(tmp_
     command = [sys.executable, str(worker), str(state), str(out), str(N_DOCS), str(ROWS_PER_FILE), "37"]
     rng = random.Random(signum + 100)
     stops = 0
-    for _ in range(STOPS):
-        stops += run_worker(command, signum, rng.uniform(0.4, 1.1))
+    for i in range(STOPS):  # every other stop counted from the start (start-up, recovery), the rest while writing
+        after_start = i % 2 == 0
+        delay = rng.uniform(0.0, 0.3) if after_start else rng.uniform(0.4, 1.1)
+        stops += run_worker(command, signum, delay, after_start)
         check_after_stop(state, out)
     assert stops >= 2, "the stops did not land mid-run: the test proves nothing"
     run_worker(command, None, 0)
