@@ -71,7 +71,7 @@ class DevTools:
 
 def open_in_chromium(page: Path) -> BrowserView:
     """Load ``page`` (file://) in a fresh headless Chromium; its plots, a full-page screenshot, errors, requests."""
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:  # Chromium may still be writing it
         browser = subprocess.Popen([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
