@@ -440,6 +440,18 @@ def run_worker(command: list[str], signum: int | None, delay: float, after_start
     return stopped
 
 
+def stop_at_random(command: list[str], signum: int, rng: random.Random, state: Path, out: Path) -> None:
+    """``STOPS`` runs of the worker, each stopped by ``signum``: every other stop counted from
+    its start (start-up, recovery), the rest while it writes; the ledger checked after each."""
+    stops = 0
+    for i in range(STOPS):
+        after_start = i % 2 == 0
+        delay = rng.uniform(0.0, 0.3) if after_start else rng.uniform(0.4, 1.1)
+        stops += run_worker(command, signum, delay, after_start)
+        check_after_stop(state, out)
+    assert stops >= 2, "the stops did not land mid-run: the test proves nothing"
+
+
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
 def test_writer_stopped_at_random_moments_loses_and_duplicates_nothing(tmp_path: Path, signum: int) -> None:
     """Stops land anywhere: start-up, recovery, discovery, fetching, inside a commit."""
@@ -447,13 +459,7 @@ def test_writer_stopped_at_random_moments_loses_and_duplicates_nothing(tmp_path:
     worker.write_text(WORKER)
     command = [sys.executable, str(worker), str(state), str(out), str(N_DOCS), str(ROWS_PER_FILE)]
     rng = random.Random(signum)
-    stops = 0
-    for i in range(STOPS):  # every other stop counted from the start (start-up, recovery), the rest while writing
-        after_start = i % 2 == 0
-        delay = rng.uniform(0.0, 0.3) if after_start else rng.uniform(0.4, 1.1)
-        stops += run_worker(command, signum, delay, after_start)
-        check_after_stop(state, out)
-    assert stops >= 2, "the stops did not land mid-run: the test proves nothing"
+    stop_at_random(command, signum, rng, state, out)
     run_worker(command, None, 0)  # the next scheduled run, undisturbed, finishes the crawl
     check_after_stop(state, out)
     with SQLiteLedger(state) as ledger:
@@ -472,13 +478,7 @@ def test_batched_marks_stopped_at_random_moments_lose_and_duplicate_nothing(tmp_
     worker.write_text(WORKER)
     command = [sys.executable, str(worker), str(state), str(out), str(N_DOCS), str(ROWS_PER_FILE), "37"]
     rng = random.Random(signum + 100)
-    stops = 0
-    for i in range(STOPS):  # every other stop counted from the start (start-up, recovery), the rest while writing
-        after_start = i % 2 == 0
-        delay = rng.uniform(0.0, 0.3) if after_start else rng.uniform(0.4, 1.1)
-        stops += run_worker(command, signum, delay, after_start)
-        check_after_stop(state, out)
-    assert stops >= 2, "the stops did not land mid-run: the test proves nothing"
+    stop_at_random(command, signum, rng, state, out)
     run_worker(command, None, 0)
     check_after_stop(state, out)
     with SQLiteLedger(state) as ledger:
